@@ -1,0 +1,223 @@
+package io.chute;
+
+import io.chute.checkpoint.InstallationKey;
+import io.chute.checkpoint.SidecarStore;
+import io.chute.completion.Completion;
+import io.chute.completion.ReceiptStore;
+import io.chute.config.ChuteConfig;
+import io.chute.config.ChuteConfig.AfterUpload;
+import io.chute.config.ConfigValidator;
+import io.chute.config.DropRule;
+import io.chute.multipart.ObjectUploader;
+import io.chute.observability.ChuteMetrics;
+import io.chute.queue.UploadQueue;
+import io.chute.s3.S3ClientFactory;
+import io.chute.stability.FileIdentity;
+import io.chute.stability.StabilityGate;
+import io.chute.upload.FileUploader;
+import io.chute.upload.RuleHealth;
+import io.chute.upload.UploaderPool;
+import io.chute.watch.FileSeen;
+import io.chute.watch.FolderWatcher;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Owns the daemon's stages and threads: builds them in data-flow order at startup and stops them in reverse
+ * order at shutdown (intake first, uploads last, so in-flight parts can finish within the grace period).
+ * Started only in daemon mode ({@code chute.daemon=true}).
+ */
+@ApplicationScoped
+public class Pipeline {
+
+    private static final Logger LOG = Logger.getLogger(Pipeline.class);
+
+    @Inject
+    ChuteConfig config;
+    @Inject
+    MeterRegistry registry;
+
+    private final Clock clock = Clock.systemUTC();
+    private volatile boolean started;
+    private List<DropRule> rules;
+    private S3Client s3;
+    private ExecutorService partExecutor;
+    private ScheduledExecutorService timer;
+    private UploadQueue queue;
+    private StabilityGate gate;
+    private FolderWatcher watcher;
+    private Thread watcherThread;
+    private UploaderPool pool;
+    private RuleHealth ruleHealth;
+    private Completion completion;
+
+    void onStart(@Observes StartupEvent event) throws IOException {
+        List<String> errors = ConfigValidator.validate(config);
+        if (!errors.isEmpty()) {
+            throw new InvalidConfigurationException(errors);
+        }
+        if (config.daemon()) {
+            start();
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    synchronized void start() throws IOException {
+        rules = config.rules().stream().map(DropRule::from).toList();
+        Path stateDir = config.stateDir().toAbsolutePath().normalize();
+        SidecarStore sidecars = new SidecarStore(InstallationKey.loadOrCreate(stateDir), clock);
+        completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
+        queue = new UploadQueue(config.upload().queueCapacity(), clock);
+        ChuteMetrics metrics = new ChuteMetrics(registry, queue);
+        ruleHealth = new RuleHealth(clock);
+        s3 = S3ClientFactory.build(config.s3());
+        partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
+        timer = Executors.newScheduledThreadPool(1, named("chute-timer-"));
+        ObjectUploader engine = new ObjectUploader(s3, partExecutor, config.upload().multipartThreshold().asLongValue(),
+                config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), config.s3().maxParts(), metrics);
+        FileUploader uploader = new FileUploader(engine, sidecars, completion, S3ClientFactory.endpointId(config.s3()), clock);
+        gate = new StabilityGate(clock, stable -> {
+            boolean queued = queue.offer(stable);
+            if (queued) {
+                metrics.discovered(stable.rule());
+            }
+            return queued;
+        }, queue::isInFlight);
+        pool = new UploaderPool(new UploaderPool.Settings(config.upload().workers(), config.upload().maxAttempts(),
+                config.upload().retryBackoff(), config.upload().retryBackoffMax()),
+                queue, uploader, completion, ruleHealth, gate::seen, timer, metrics);
+        watcher = new FolderWatcher(rules, metrics.watcherListener(this::seen));
+        pool.start();
+        timer.scheduleWithFixedDelay(this::tickQuietly, 0, config.watch().stabilityTick().toMillis(), TimeUnit.MILLISECONDS);
+        watcher.start();
+        watcherThread = new Thread(watcher, "chute-watcher");
+        watcherThread.start();
+        started = true;
+        LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight, state dir %s", rules.size(),
+                rules.stream().map(r -> r.name() + "=" + r.folder() + "->s3://" + r.bucket() + "/" + r.prefix()).toList(),
+                config.upload().workers(), config.upload().partsInFlight(), stateDir);
+    }
+
+    /** Kept files whose receipt matches need no stability tracking at all. */
+    private void seen(FileSeen seen) {
+        if (seen.rule().afterUpload() == AfterUpload.KEEP && !queue.isInFlight(seen.path())) {
+            try {
+                if (completion.alreadyUploaded(seen.rule(), seen.path(), FileIdentity.of(seen.path())).isPresent()) {
+                    return;
+                }
+            } catch (IOException gone) {
+                return;
+            }
+        }
+        gate.seen(seen);
+    }
+
+    private void tickQuietly() {
+        try {
+            gate.tick();
+        } catch (RuntimeException e) {
+            LOG.error("stability tick failed; continuing", e);
+        }
+    }
+
+    @Scheduled(every = "${chute.watch.rescan-interval}", delayed = "${chute.watch.rescan-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void rescan() {
+        if (started) {
+            watcher.rescanAll();
+        }
+    }
+
+    @Scheduled(every = "30s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void probeBuckets() {
+        if (!started) {
+            return;
+        }
+        for (DropRule rule : rules) {
+            try {
+                s3.headBucket(b -> b.bucket(rule.bucket()));
+                ruleHealth.succeeded(rule.name());
+            } catch (RuntimeException e) {
+                io.chute.upload.UploadOutcome o = io.chute.upload.FailureClassifier.classify(e);
+                if (o instanceof io.chute.upload.UploadOutcome.RetryLater r) {
+                    ruleHealth.failed(rule.name(), r.reason(), r.detail());
+                }
+                LOG.warnf("rule=%s bucket=%s is not reachable: %s", rule.name(), rule.bucket(), e.getMessage());
+            }
+        }
+    }
+
+    synchronized void stop() {
+        if (!started) {
+            return;
+        }
+        started = false;
+        LOG.info("Chute stopping: intake closed, letting in-flight parts finish");
+        watcherThread.interrupt();
+        try {
+            watcher.close();
+        } catch (IOException e) {
+            LOG.debug("closing watcher", e);
+        }
+        timer.shutdownNow();
+        try {
+            pool.stop(config.shutdown().grace());
+            partExecutor.shutdown();
+            if (!partExecutor.awaitTermination(1, TimeUnit.SECONDS)) {
+                partExecutor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        s3.close();
+        LOG.info("Chute stopped; unfinished uploads resume from their checkpoints on the next start");
+    }
+
+    public boolean isStarted() {
+        return started;
+    }
+
+    public List<DropRule> rules() {
+        return rules == null ? List.of() : rules;
+    }
+
+    public Optional<RuleHealth> ruleHealth() {
+        return Optional.ofNullable(ruleHealth);
+    }
+
+    /** Whether the watcher thread and every uploader worker are alive. */
+    public boolean threadsAlive() {
+        return started && watcherThread.isAlive() && pool.allWorkersAlive();
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

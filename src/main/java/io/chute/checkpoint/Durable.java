@@ -1,0 +1,59 @@
+package io.chute.checkpoint;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/** Crash-consistent file primitives: fsync of files and directories, atomic replace, owner-only permissions. */
+public final class Durable {
+
+    private Durable() {
+    }
+
+    public static void fsync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** Syncs a directory so a rename or create inside it survives power loss; ignored where unsupported. */
+    public static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignoredWhereUnsupported) {
+            // some file systems refuse to open directories; the rename itself is still atomic
+        }
+    }
+
+    /** Atomically replaces {@code target} with {@code source} and syncs the directory. */
+    public static void moveAtomically(Path source, Path target) throws IOException {
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(target.toAbsolutePath().getParent());
+    }
+
+    /** Writes {@code content} to {@code target} via temp file + fsync + atomic rename; owner-only permissions. */
+    public static void writeAtomically(Path target, byte[] content) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            restrictToOwner(tmp);
+            Files.write(tmp, content, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            fsync(tmp);
+            moveAtomically(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static void restrictToOwner(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, InstallationKey.ownerOnly());
+        } catch (UnsupportedOperationException notPosix) {
+            // non-POSIX file systems: permissions are the platform's default
+        }
+    }
+}

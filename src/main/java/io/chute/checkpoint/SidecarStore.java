@@ -1,0 +1,139 @@
+package io.chute.checkpoint;
+
+import io.chute.multipart.CompletedPart;
+import io.chute.multipart.MultipartSession;
+import io.chute.multipart.UploadJournal;
+import io.chute.watch.CandidateFilter;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The only code that reads or writes {@code *.upload_state} sidecars. The header is written once (temp file,
+ * fsync, atomic rename, directory fsync); each part is one appended, MACed line followed by fsync, so a
+ * checkpoint costs O(1) per part whatever the part count.
+ */
+public final class SidecarStore {
+
+    private static final Logger LOG = Logger.getLogger(SidecarStore.class);
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final SidecarCodec codec;
+    private final Clock clock;
+
+    public SidecarStore(byte[] installationKey, Clock clock) {
+        this.codec = new SidecarCodec(installationKey);
+        this.clock = clock;
+    }
+
+    /** The sidecar of a file: {@code <file>.upload_state} beside it. */
+    public Path sidecarOf(Path file) {
+        return file.resolveSibling(file.getFileName() + CandidateFilter.SIDECAR_SUFFIX);
+    }
+
+    /** Loads a file's sidecar; empty when it has none. */
+    public Optional<Checkpoint> load(Path file) throws IOException {
+        try {
+            return Optional.of(codec.decode(Files.readAllBytes(sidecarOf(file))));
+        } catch (NoSuchFileException none) {
+            return Optional.empty();
+        }
+    }
+
+    /** Moves a corrupt sidecar aside as {@code .upload_state.corrupt-<time>} and returns the new path. */
+    public Path moveAsideCorrupt(Path file, String why) throws IOException {
+        Path sidecar = sidecarOf(file);
+        Path aside = sidecar.resolveSibling(sidecar.getFileName() + ".corrupt-" + STAMP.format(clock.instant()));
+        Files.move(sidecar, aside);
+        LOG.warnf("path=%s sidecar is corrupt (%s); moved aside to %s, the file is uploaded afresh", file, why, aside);
+        return aside;
+    }
+
+    public void delete(Path file) throws IOException {
+        Files.deleteIfExists(sidecarOf(file));
+    }
+
+    /**
+     * A journal for one multipart upload of {@code file}: {@code started} writes the header built by
+     * {@code headerFor}, {@code resumed} rewrites the sidecar with the header and the parts S3 confirmed (which
+     * also drops a torn tail that a later append would otherwise glue onto a new line), each part appends a line.
+     * Close it when the upload ends, however it ends.
+     */
+    public Journal journal(Path file, Function<MultipartSession, SidecarHeader> headerFor) {
+        return new Journal(file, headerFor);
+    }
+
+    /** Appends to one sidecar; thread-safe, parts may complete concurrently. */
+    public final class Journal implements UploadJournal, AutoCloseable {
+        private final Path file;
+        private final Function<MultipartSession, SidecarHeader> headerFor;
+        private String uploadId;
+        private FileChannel channel;
+
+        private Journal(Path file, Function<MultipartSession, SidecarHeader> headerFor) {
+            this.file = file;
+            this.headerFor = headerFor;
+        }
+
+        @Override
+        public synchronized void started(MultipartSession session) throws IOException {
+            SidecarHeader header = headerFor.apply(session);
+            Durable.writeAtomically(sidecarOf(file), codec.encodeHeader(header));
+            uploadId = header.uploadId();
+            closeChannel();
+        }
+
+        @Override
+        public synchronized void resumed(MultipartSession session, Collection<CompletedPart> confirmed)
+                throws IOException {
+            SidecarHeader header = headerFor.apply(session);
+            java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+            content.writeBytes(codec.encodeHeader(header));
+            confirmed.forEach(p -> content.writeBytes(codec.encodePart(header.uploadId(), p)));
+            closeChannel();
+            Durable.writeAtomically(sidecarOf(file), content.toByteArray());
+            uploadId = header.uploadId();
+        }
+
+        @Override
+        public synchronized void partCompleted(CompletedPart part) throws IOException {
+            if (channel == null) {
+                channel = FileChannel.open(sidecarOf(file), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            }
+            ByteBuffer line = ByteBuffer.wrap(codec.encodePart(uploadId, part));
+            while (line.hasRemaining()) {
+                channel.write(line);
+            }
+            channel.force(false);
+        }
+
+        @Override
+        public synchronized void close() {
+            closeChannel();
+        }
+
+        private void closeChannel() {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    LOG.debugf("closing sidecar journal of %s: %s", file, e);
+                }
+                channel = null;
+            }
+        }
+    }
+}

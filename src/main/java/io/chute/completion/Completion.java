@@ -1,0 +1,94 @@
+package io.chute.completion;
+
+import io.chute.checkpoint.SidecarStore;
+import io.chute.config.ChuteConfig.AfterUpload;
+import io.chute.config.DropRule;
+import io.chute.multipart.ObjectProof;
+import io.chute.stability.FileIdentity;
+import io.chute.stability.StableFile;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * The only code that deletes, moves or renames source files. Runs strictly after HeadObject verified the
+ * object, in a crash-safe order: receipt, then post-action, then sidecar removal. Each step is idempotent, so
+ * replaying the sequence after a crash (the receipt is found on restart) finishes the job.
+ */
+public final class Completion {
+
+    private static final Logger LOG = Logger.getLogger(Completion.class);
+
+    private final ReceiptStore receipts;
+    private final SidecarStore sidecars;
+    private final Path stateDir;
+    private final Clock clock;
+
+    public Completion(ReceiptStore receipts, SidecarStore sidecars, Path stateDir, Clock clock) {
+        this.receipts = receipts;
+        this.sidecars = sidecars;
+        this.stateDir = stateDir;
+        this.clock = clock;
+    }
+
+    /** Whether an unchanged file was already uploaded (its receipt exists). */
+    public Optional<Receipt> alreadyUploaded(DropRule rule, Path file, FileIdentity identity) {
+        return receipts.find(rule.name(), file, identity);
+    }
+
+    /** Records the verified upload and applies the rule's post-action. */
+    public void uploaded(StableFile file, ObjectProof proof) throws IOException {
+        receipts.record(file.rule().name(), file.path(), file.identity(), proof, clock.instant());
+        finish(file.rule(), file.path());
+    }
+
+    /** Applies the post-action and removes the sidecar; also used to finish work a crash interrupted. */
+    public void finish(DropRule rule, Path file) throws IOException {
+        AfterUpload action = rule.afterUpload();
+        switch (action) {
+            case KEEP -> {
+            }
+            case DELETE -> Files.deleteIfExists(file);
+            case MOVE -> moveInto(rule.archiveDir().orElseThrow(), rule, file);
+        }
+        sidecars.delete(file);
+        if (action != AfterUpload.KEEP) {
+            receipts.remove(rule.name(), file); // the source is gone; nothing can be uploaded twice
+        }
+    }
+
+    /** Moves a file that exhausted its attempts into quarantine with a {@code .reason} file beside it. */
+    public Path quarantine(DropRule rule, Path file, String reason, int attempts) throws IOException {
+        Path dir = rule.quarantineDir().orElse(stateDir.resolve("quarantine").resolve(rule.name()));
+        Path target = moveInto(dir, rule, file);
+        String text = "file: " + file + "\nrule: " + rule.name() + "\nattempts: " + attempts + "\nwhen: "
+                + clock.instant() + "\nreason: " + reason + "\n";
+        Files.writeString(target.resolveSibling(target.getFileName() + ".reason"), text, StandardCharsets.UTF_8);
+        sidecars.delete(file);
+        LOG.errorf("rule=%s path=%s quarantined to %s after %d attempts: %s", rule.name(), file, target, attempts, reason);
+        return target;
+    }
+
+    private Path moveInto(Path dir, DropRule rule, Path file) throws IOException {
+        Path target = dir.resolve(rule.folder().relativize(file).toString());
+        Files.createDirectories(target.getParent());
+        if (Files.exists(target)) {
+            target = target.resolveSibling(target.getFileName() + "." + clock.millis());
+        }
+        if (!Files.exists(file)) {
+            return target; // already moved before a crash
+        }
+        try {
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.AtomicMoveNotSupportedException crossDevice) {
+            Files.move(file, target);
+        }
+        return target;
+    }
+}

@@ -1,0 +1,185 @@
+package io.chute.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import io.quarkus.runtime.configuration.MemorySize;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole Chute configuration: one tree under {@code chute.*}. Each Javadoc sentence is the reference
+ * text for its property; {@link ConfigValidator} checks what types alone cannot express.
+ */
+@ConfigMapping(prefix = "chute")
+public interface ChuteConfig {
+
+    /** The S3 connection every rule uses unless the rule overrides it. */
+    S3Settings s3();
+
+    /** Directory for Chute's own state: upload ledger, receipts, installation key; never inside a watched folder. */
+    @WithDefault(".chute")
+    Path stateDir();
+
+    /** Upload engine bounds. */
+    Upload upload();
+
+    /** Shutdown behaviour. */
+    Shutdown shutdown();
+
+    /** Discovery settings shared by all rules. */
+    Watch watch();
+
+    /** Drop folders and where their files go. */
+    List<Rule> rules();
+
+    /** Whether this process runs the watching daemon; set false by one-shot commands. */
+    @WithDefault("true")
+    boolean daemon();
+
+    interface S3Settings {
+        /** Endpoint URL of an S3-compatible store; empty means AWS S3 for the region. */
+        Optional<URI> endpoint();
+
+        /** AWS region used for signing and for the AWS endpoint. */
+        @WithDefault("us-east-1")
+        String region();
+
+        /** Path-style addressing ({@code endpoint/bucket/key}), needed by most S3 clones. */
+        @WithDefault("false")
+        boolean pathStyle();
+
+        /** Named profile from the shared AWS config and credentials files. */
+        Optional<String> profile();
+
+        /** Role to assume with STS; the base credentials come from the profile or the default chain. */
+        Optional<String> roleArn();
+
+        /** Static access key id; prefer the default credential chain. */
+        Optional<String> accessKeyId();
+
+        /** Static secret access key; prefer the default credential chain. */
+        Optional<String> secretAccessKey();
+
+        /** Largest number of parts one multipart upload may use (S3 allows 10,000; some clones fewer). */
+        @WithDefault("10000")
+        int maxParts();
+
+        /** Maximum pooled HTTP connections per client. */
+        @WithDefault("64")
+        int maxConnections();
+
+        /** TCP connect timeout. */
+        @WithDefault("10s")
+        Duration connectTimeout();
+
+        /** Socket read timeout. */
+        @WithDefault("60s")
+        Duration readTimeout();
+    }
+
+    interface Upload {
+        /** Files uploaded concurrently. */
+        @WithDefault("4")
+        int workers();
+
+        /** Parts of all multipart uploads in flight at once. */
+        @WithDefault("8")
+        int partsInFlight();
+
+        /** Part size for multipart uploads; empty chooses one from the file size. */
+        Optional<MemorySize> partSize();
+
+        /** Files at least this large use multipart upload; smaller ones a single PutObject. */
+        @WithDefault("16M")
+        MemorySize multipartThreshold();
+
+        /** Attempts per file before it is quarantined. */
+        @WithDefault("10")
+        int maxAttempts();
+
+        /** Delay before the first retry of a failed file; doubled per attempt, capped at retry-backoff-max. */
+        @WithDefault("5s")
+        Duration retryBackoff();
+
+        /** Upper bound of the per-file retry delay. */
+        @WithDefault("5m")
+        Duration retryBackoffMax();
+
+        /** Capacity of the queue between the stability gate and the uploader pool. */
+        @WithDefault("10000")
+        int queueCapacity();
+    }
+
+    interface Shutdown {
+        /** How long SIGTERM waits for in-flight parts before exiting (uploads are resumed on next start). */
+        @WithDefault("30s")
+        Duration grace();
+    }
+
+    interface Watch {
+        /** How often the stability gate re-examines files it is tracking. */
+        @WithDefault("250ms")
+        Duration stabilityTick();
+
+        /** How often every rule's folder is rescanned in full (events are hints, scans are truth). */
+        @WithDefault("5m")
+        Duration rescanInterval();
+    }
+
+    interface Rule {
+        /** Unique rule name, used in logs, metrics and receipts. */
+        String name();
+
+        /** The watched drop folder. */
+        Path path();
+
+        /** Target bucket. */
+        String bucket();
+
+        /** Key prefix; the object key is prefix + key template. */
+        @WithDefault("")
+        String prefix();
+
+        /** Key template; {path} is the file's path relative to the rule folder with '/' separators. */
+        @WithDefault("{path}")
+        String key();
+
+        /** Whether sub-folders are watched too. */
+        @WithDefault("true")
+        boolean recursive();
+
+        /** Glob patterns (relative path) a file must match to be uploaded; empty means all. */
+        Optional<List<String>> include();
+
+        /** Glob patterns (relative path) that exclude a file. */
+        Optional<List<String>> exclude();
+
+        /** A file is stable once size, mtime and file key stayed unchanged this long (Chute's clock). */
+        @WithDefault("5s")
+        Duration quietPeriod();
+
+        /** What happens to the source after a verified upload: keep, delete or move. */
+        @WithDefault("keep")
+        AfterUpload afterUpload();
+
+        /** Destination folder for after-upload: move. */
+        Optional<Path> archiveDir();
+
+        /** Folder that receives files which exhausted their attempts, each with a .reason file. */
+        Optional<Path> quarantineDir();
+
+        /** Extra object metadata (x-amz-meta-*). */
+        @WithName("metadata")
+        Map<String, String> metadata();
+    }
+
+    enum AfterUpload {
+        KEEP, DELETE, MOVE
+    }
+}

@@ -1,0 +1,169 @@
+package io.chute.config;
+
+import io.chute.config.ChuteConfig.AfterUpload;
+import io.chute.config.ChuteConfig.Rule;
+
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks what the types of {@link ChuteConfig} cannot: ranges, cross-property rules and the file system.
+ * Returns every problem at once, each starting with its property path, so an operator fixes them in one go.
+ */
+public final class ConfigValidator {
+
+    static final long MIN_PART_BYTES = 5L * 1024 * 1024;
+    static final long MAX_PART_BYTES = 5L * 1024 * 1024 * 1024;
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
+    /** Placeholders a key template may use; see {@code io.chute.upload.ObjectKeyResolver}. */
+    public static final Set<String> KEY_PLACEHOLDERS = Set.of("path", "name", "stem", "ext", "rule");
+
+    private final List<String> errors = new ArrayList<>();
+
+    private ConfigValidator() {
+    }
+
+    /** Returns the problems found, empty when the configuration is valid. */
+    public static List<String> validate(ChuteConfig config) {
+        ConfigValidator v = new ConfigValidator();
+        v.checkS3(config.s3());
+        v.checkUpload(config.upload());
+        if (config.daemon() && config.rules().isEmpty()) {
+            v.error("chute.rules", "at least one rule is required to run the daemon");
+        }
+        Path stateDir = config.stateDir().toAbsolutePath().normalize();
+        Set<String> names = new HashSet<>();
+        List<Path> folders = new ArrayList<>();
+        for (int i = 0; i < config.rules().size(); i++) {
+            v.checkRule("chute.rules[" + i + "]", config.rules().get(i), names, folders, stateDir);
+        }
+        return List.copyOf(v.errors);
+    }
+
+    private void checkS3(ChuteConfig.S3Settings s3) {
+        s3.endpoint().ifPresent(uri -> {
+            String scheme = uri.getScheme();
+            if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                error("chute.s3.endpoint", "'" + uri + "' is not an http(s) URL with a host");
+            }
+        });
+        if (s3.region().isBlank()) {
+            error("chute.s3.region", "must not be empty");
+        }
+        if (s3.accessKeyId().isPresent() != s3.secretAccessKey().isPresent()) {
+            error("chute.s3.access-key-id", "access-key-id and secret-access-key must be given together");
+        }
+        if (s3.maxParts() < 1 || s3.maxParts() > 10_000) {
+            error("chute.s3.max-parts", "must be between 1 and 10000, was " + s3.maxParts());
+        }
+        if (s3.maxConnections() < 1) {
+            error("chute.s3.max-connections", "must be at least 1, was " + s3.maxConnections());
+        }
+    }
+
+    private void checkUpload(ChuteConfig.Upload upload) {
+        positive("chute.upload.workers", upload.workers());
+        positive("chute.upload.parts-in-flight", upload.partsInFlight());
+        positive("chute.upload.max-attempts", upload.maxAttempts());
+        positive("chute.upload.queue-capacity", upload.queueCapacity());
+        upload.partSize().ifPresent(size -> {
+            if (size.asLongValue() < MIN_PART_BYTES || size.asLongValue() > MAX_PART_BYTES) {
+                error("chute.upload.part-size", "must be between 5M and 5G, was " + size.asLongValue() + " bytes");
+            }
+        });
+        if (upload.multipartThreshold().asLongValue() < MIN_PART_BYTES) {
+            error("chute.upload.multipart-threshold", "must be at least 5M (the smallest multipart part)");
+        }
+        if (upload.retryBackoff().isNegative() || upload.retryBackoff().isZero()) {
+            error("chute.upload.retry-backoff", "must be positive");
+        }
+    }
+
+    private void checkRule(String at, Rule rule, Set<String> names, List<Path> folders, Path stateDir) {
+        if (rule.name().isBlank()) {
+            error(at + ".name", "must not be empty");
+        } else if (!names.add(rule.name())) {
+            error(at + ".name", "duplicate rule name '" + rule.name() + "'");
+        }
+        if (!BUCKET.matcher(rule.bucket()).matches()) {
+            error(at + ".bucket", "'" + rule.bucket() + "' is not a valid bucket name (3-63 of a-z 0-9 . -)");
+        }
+        checkKeyTemplate(at + ".key", rule.key());
+        if (rule.quietPeriod().isNegative()) {
+            error(at + ".quiet-period", "must not be negative");
+        }
+        rule.include().ifPresent(globs -> checkGlobs(at + ".include", globs));
+        rule.exclude().ifPresent(globs -> checkGlobs(at + ".exclude", globs));
+        Path folder = rule.path().toAbsolutePath().normalize();
+        checkFolder(at + ".path", folder, stateDir, folders);
+        if (rule.afterUpload() == AfterUpload.MOVE && rule.archiveDir().isEmpty()) {
+            error(at + ".archive-dir", "is required when after-upload is move");
+        }
+        rule.archiveDir().ifPresent(dir -> notInside(at + ".archive-dir", dir, folder, rule.recursive()));
+        rule.quarantineDir().ifPresent(dir -> notInside(at + ".quarantine-dir", dir, folder, rule.recursive()));
+    }
+
+    private void checkFolder(String at, Path folder, Path stateDir, List<Path> folders) {
+        if (!Files.isDirectory(folder)) {
+            error(at, "'" + folder + "' is not an existing directory");
+        } else if (!Files.isReadable(folder)) {
+            error(at, "'" + folder + "' is not readable");
+        }
+        if (stateDir.startsWith(folder)) {
+            error(at, "'" + folder + "' contains chute.state-dir '" + stateDir + "'; move the state dir elsewhere");
+        }
+        for (Path other : folders) {
+            if (other.startsWith(folder) || folder.startsWith(other)) {
+                error(at, "'" + folder + "' overlaps the folder of another rule ('" + other + "')");
+            }
+        }
+        folders.add(folder);
+    }
+
+    private void notInside(String at, Path dir, Path folder, boolean recursive) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (abs.equals(folder) || (recursive && abs.startsWith(folder))) {
+            error(at, "'" + abs + "' lies inside the watched folder, so its files would be uploaded again");
+        }
+    }
+
+    private void checkKeyTemplate(String at, String template) {
+        Matcher m = PLACEHOLDER.matcher(template);
+        while (m.find()) {
+            if (!KEY_PLACEHOLDERS.contains(m.group(1))) {
+                error(at, "unknown placeholder {" + m.group(1) + "}; known: " + new java.util.TreeSet<>(KEY_PLACEHOLDERS));
+            }
+        }
+        if (template.isBlank()) {
+            error(at, "must not be empty");
+        }
+    }
+
+    private void checkGlobs(String at, List<String> globs) {
+        for (String glob : globs) {
+            try {
+                FileSystems.getDefault().getPathMatcher("glob:" + glob);
+            } catch (RuntimeException e) {
+                error(at, "invalid glob '" + glob + "': " + e.getMessage());
+            }
+        }
+    }
+
+    private void positive(String at, long value) {
+        if (value < 1) {
+            error(at, "must be at least 1, was " + value);
+        }
+    }
+
+    private void error(String property, String message) {
+        errors.add(property + ": " + message);
+    }
+}

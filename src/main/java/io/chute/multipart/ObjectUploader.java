@@ -1,0 +1,273 @@
+package io.chute.multipart;
+
+import io.chute.stability.FileIdentity;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Stores one file as one object: PutObject below the multipart threshold, otherwise a multipart upload whose
+ * parts run in parallel on the shared part executor. Every part carries its CRC32C and MD5; the source is
+ * re-checked after each read; HeadObject confirms size and checksum before a proof is returned.
+ * <p>
+ * Errors propagate as thrown: {@link SourceChangedException}, {@link VerificationFailedException}, SDK
+ * exceptions, {@link IOException}; the upload stage classifies them. Nothing here aborts an upload on failure:
+ * the checkpoint lets the next attempt resume it.
+ */
+public final class ObjectUploader {
+
+    private static final Logger LOG = Logger.getLogger(ObjectUploader.class);
+
+    private final S3Client s3;
+    private final ExecutorService partExecutor;
+    private final long multipartThresholdInBytes;
+    private final long configuredPartSizeInBytes;
+    private final int maxParts;
+    private final TransferListener listener;
+    private final ObjectVerifier verifier;
+
+    public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
+                          long configuredPartSizeInBytes, int maxParts, TransferListener listener) {
+        this.s3 = s3;
+        this.partExecutor = partExecutor;
+        this.multipartThresholdInBytes = multipartThresholdInBytes;
+        this.configuredPartSizeInBytes = configuredPartSizeInBytes;
+        this.maxParts = maxParts;
+        this.listener = listener;
+        this.verifier = new ObjectVerifier(s3);
+    }
+
+    /** Whether a file of this size goes through multipart upload (and so through a checkpoint). */
+    public boolean usesMultipart(long sizeInBytes) {
+        return sizeInBytes >= multipartThresholdInBytes;
+    }
+
+    /** Uploads and verifies; {@code resume} continues a checkpointed multipart upload. */
+    public ObjectProof upload(ObjectRequest request, UploadJournal journal, Optional<ResumePoint> resume)
+            throws IOException, InterruptedException {
+        try (FileChannel channel = FileChannel.open(request.file(), StandardOpenOption.READ)) {
+            if (resume.isEmpty() && !usesMultipart(request.identity().sizeInBytes())) {
+                return putObject(request, channel);
+            }
+            return multipart(request, channel, journal, resume);
+        }
+    }
+
+    private ObjectProof putObject(ObjectRequest request, FileChannel channel) throws IOException {
+        long size = request.identity().sizeInBytes();
+        PartDigest digest = PartDigest.of(channel, 0, size);
+        ensureUnchanged(request);
+        PutObjectRequest put = PutObjectRequest.builder()
+                .bucket(request.bucket()).key(request.key()).contentLength(size)
+                .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
+                .metadata(request.metadata())
+                .build();
+        s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
+                "application/octet-stream"));
+        listener.bytesSent(request.file(), size);
+        ensureUnchanged(request);
+        return verifier.verify(request.bucket(), request.key(), size, List.of(digest), false);
+    }
+
+    private ObjectProof multipart(ObjectRequest request, FileChannel channel, UploadJournal journal,
+                                  Optional<ResumePoint> resume) throws IOException, InterruptedException {
+        long size = request.identity().sizeInBytes();
+        SortedMap<Integer, CompletedPart> done = new ConcurrentSkipListMap<>();
+        MultipartSession session = null;
+        if (resume.isPresent()) {
+            PartPlan plan = PartPlan.of(size, resume.get().partSizeInBytes(), maxParts);
+            if (plan.partSizeInBytes() == resume.get().partSizeInBytes()) {
+                session = new MultipartSession(request.bucket(), request.key(), resume.get().uploadId(), plan);
+                try {
+                    done.putAll(reconcile(session, resume.get().journaledParts()));
+                    journal.resumed(session, done.values());
+                } catch (NoSuchUploadException gone) {
+                    Optional<ObjectProof> already = verifier.existing(request, channel, plan);
+                    if (already.isPresent()) {
+                        return already.get();
+                    }
+                    LOG.infof("bucket=%s key=%s uploadId=%s no longer exists and no matching object; starting over",
+                            request.bucket(), request.key(), session.uploadId());
+                    session = null;
+                }
+            }
+        }
+        if (session == null) {
+            session = create(request, size);
+            journal.started(session);
+        }
+        List<CompletedPart> parts = sendMissingParts(request, channel, session, done, journal);
+        ensureUnchanged(request);
+        complete(session, parts);
+        List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
+        return verifier.verify(request.bucket(), request.key(), size, digests, true);
+    }
+
+    private MultipartSession create(ObjectRequest request, long size) {
+        PartPlan plan = PartPlan.of(size, configuredPartSizeInBytes, maxParts);
+        if (plan.raisedFrom(configuredPartSizeInBytes)) {
+            LOG.infof("path=%s part size raised to %d bytes to stay within %d parts", request.file(),
+                    plan.partSizeInBytes(), maxParts);
+        }
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(request.bucket()).key(request.key())
+                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).metadata(request.metadata())).uploadId();
+        LOG.debugf("path=%s bucket=%s key=%s uploadId=%s created, %d parts of %d bytes", request.file(),
+                request.bucket(), request.key(), uploadId, plan.partCount(), plan.partSizeInBytes());
+        return new MultipartSession(request.bucket(), request.key(), uploadId, plan);
+    }
+
+    /** Parts that both the journal and S3 hold with the same size and ETag (and CRC32C where S3 lists one). */
+    private Map<Integer, CompletedPart> reconcile(MultipartSession session, Map<Integer, CompletedPart> journaled) {
+        Map<Integer, Part> listed = PartLister.listAll(s3, session);
+        Map<Integer, CompletedPart> trusted = new ConcurrentSkipListMap<>();
+        long resent = 0;
+        for (Part part : listed.values()) {
+            CompletedPart mine = journaled.get(part.partNumber());
+            boolean agrees = mine != null && mine.sizeInBytes() == part.size()
+                    && mine.etag().equals(ObjectVerifier.unquote(part.eTag()))
+                    && (part.checksumCRC32C() == null || part.checksumCRC32C().equals(mine.crc32c()))
+                    && part.partNumber() <= session.plan().partCount()
+                    && mine.sizeInBytes() == session.plan().lengthOf(part.partNumber());
+            if (agrees) {
+                trusted.put(part.partNumber(), mine);
+            } else {
+                resent += part.size();
+            }
+        }
+        for (CompletedPart mine : journaled.values()) {
+            if (!listed.containsKey(mine.partNumber())) {
+                resent += mine.sizeInBytes();
+            }
+        }
+        listener.bytesResent(resent);
+        LOG.infof("bucket=%s key=%s uploadId=%s resuming: %d of %d parts already in S3", session.bucket(),
+                session.key(), session.uploadId(), trusted.size(), session.plan().partCount());
+        return trusted;
+    }
+
+    private List<CompletedPart> sendMissingParts(ObjectRequest request, FileChannel channel, MultipartSession session,
+                                                 SortedMap<Integer, CompletedPart> done, UploadJournal journal)
+            throws IOException, InterruptedException {
+        AtomicBoolean failed = new AtomicBoolean();
+        List<Future<CompletedPart>> futures = new ArrayList<>();
+        for (int n = 1; n <= session.plan().partCount(); n++) {
+            if (done.containsKey(n)) {
+                continue;
+            }
+            int partNumber = n;
+            futures.add(partExecutor.submit(() -> {
+                if (failed.get()) {
+                    return null;
+                }
+                try {
+                    return sendPart(request, channel, session, partNumber, journal);
+                } catch (Exception e) {
+                    failed.set(true);
+                    throw e;
+                }
+            }));
+        }
+        Exception first = null;
+        for (Future<CompletedPart> f : futures) {
+            try {
+                CompletedPart part = f.get();
+                if (part != null) {
+                    done.put(part.partNumber(), part);
+                }
+            } catch (ExecutionException e) {
+                first = first == null ? (Exception) e.getCause() : first;
+            } catch (InterruptedException e) {
+                failed.set(true);
+                throw e;
+            }
+        }
+        if (first != null) {
+            throw Failures.rethrow(first);
+        }
+        return new ArrayList<>(done.values());
+    }
+
+    private CompletedPart sendPart(ObjectRequest request, FileChannel channel, MultipartSession session,
+                                   int partNumber, UploadJournal journal) throws IOException {
+        long started = System.nanoTime();
+        long offset = session.plan().offsetOf(partNumber);
+        long length = session.plan().lengthOf(partNumber);
+        PartDigest digest = PartDigest.of(channel, offset, length);
+        ensureUnchanged(request);
+        UploadPartRequest part = UploadPartRequest.builder()
+                .bucket(session.bucket()).key(session.key()).uploadId(session.uploadId())
+                .partNumber(partNumber).contentLength(length)
+                .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
+                .build();
+        UploadPartResponse response = s3.uploadPart(part, RequestBody.fromContentProvider(
+                () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
+        ensureUnchanged(request);
+        CompletedPart completed = new CompletedPart(partNumber, length, ObjectVerifier.unquote(response.eTag()),
+                digest.crc32cBase64(), digest.md5Base64());
+        journal.partCompleted(completed);
+        listener.bytesSent(request.file(), length);
+        listener.partUploaded(Duration.ofNanos(System.nanoTime() - started));
+        return completed;
+    }
+
+    private void complete(MultipartSession session, List<CompletedPart> parts) {
+        List<software.amazon.awssdk.services.s3.model.CompletedPart> completed = parts.stream()
+                .map(p -> software.amazon.awssdk.services.s3.model.CompletedPart.builder()
+                        .partNumber(p.partNumber()).eTag(p.etag()).checksumCRC32C(p.crc32c()).build())
+                .toList();
+        s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+                .bucket(session.bucket()).key(session.key()).uploadId(session.uploadId())
+                .multipartUpload(m -> m.parts(completed)).build());
+        LOG.debugf("bucket=%s key=%s uploadId=%s completed with %d parts", session.bucket(), session.key(),
+                session.uploadId(), parts.size());
+    }
+
+    /** Aborts a multipart upload; used when its source changed. Failure is logged with what to clean up. */
+    public void abort(String bucket, String key, String uploadId) {
+        try {
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+        } catch (RuntimeException e) {
+            LOG.warnf("bucket=%s key=%s uploadId=%s abort failed (%s); the orphan janitor or a bucket lifecycle"
+                    + " rule must remove it", bucket, key, uploadId, e.toString());
+        }
+    }
+
+    private static PartDigest digestOf(CompletedPart part) {
+        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+        return new PartDigest(b64.decode(part.crc32c()), b64.decode(part.md5()));
+    }
+
+    private static void ensureUnchanged(ObjectRequest request) throws IOException {
+        FileIdentity now;
+        try {
+            now = FileIdentity.of(request.file());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new SourceChangedException("source file was removed during upload");
+        }
+        if (!now.equals(request.identity())) {
+            throw new SourceChangedException("source file is being updated: was " + request.identity() + ", now " + now);
+        }
+    }
+}

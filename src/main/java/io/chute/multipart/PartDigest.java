@@ -1,0 +1,79 @@
+package io.chute.multipart;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * CRC32C and MD5 of one byte range, computed with the JDK in a single streaming pass. CRC32C goes to S3 as
+ * {@code x-amz-checksum-crc32c}, MD5 as {@code Content-MD5}; together they let Chute verify the object on
+ * stores that keep either.
+ */
+public record PartDigest(byte[] crc32c, byte[] md5) {
+
+    private static final int BUFFER_BYTES = 256 * 1024;
+
+    /** Reads {@code length} bytes at {@code offset} and digests them. */
+    public static PartDigest of(FileChannel channel, long offset, long length) throws IOException {
+        CRC32C crc = new CRC32C();
+        MessageDigest md5 = newMd5();
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER_BYTES, Math.max(length, 1)));
+        long position = offset;
+        long end = offset + length;
+        while (position < end) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
+            int read = channel.read(buffer, position);
+            if (read < 0) {
+                throw new SourceChangedException("file ended at byte " + position + ", expected " + end);
+            }
+            crc.update(buffer.array(), 0, read);
+            md5.update(buffer.array(), 0, read);
+            position += read;
+        }
+        return new PartDigest(intBytes((int) crc.getValue()), md5.digest());
+    }
+
+    public String crc32cBase64() {
+        return Base64.getEncoder().encodeToString(crc32c);
+    }
+
+    public String md5Base64() {
+        return Base64.getEncoder().encodeToString(md5);
+    }
+
+    public String md5Hex() {
+        return HexFormat.of().formatHex(md5);
+    }
+
+    /** The CRC32C value S3 reports for a COMPOSITE multipart object: crc32c(part crcs) + "-" + count. */
+    public static String compositeCrc32c(List<byte[]> partCrcs) {
+        CRC32C crc = new CRC32C();
+        partCrcs.forEach(crc::update);
+        return Base64.getEncoder().encodeToString(intBytes((int) crc.getValue())) + "-" + partCrcs.size();
+    }
+
+    /** The ETag S3 reports for a multipart object: hex(md5(part md5s)) + "-" + count. */
+    public static String multipartEtag(List<byte[]> partMd5s) {
+        MessageDigest md5 = newMd5();
+        partMd5s.forEach(md5::update);
+        return HexFormat.of().formatHex(md5.digest()) + "-" + partMd5s.size();
+    }
+
+    static byte[] intBytes(int value) {
+        return ByteBuffer.allocate(4).putInt(value).array();
+    }
+
+    private static MessageDigest newMd5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides MD5", e);
+        }
+    }
+}

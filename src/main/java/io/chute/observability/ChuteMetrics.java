@@ -1,0 +1,125 @@
+package io.chute.observability;
+
+import io.chute.multipart.TransferListener;
+import io.chute.queue.UploadQueue;
+import io.chute.stability.StableFile;
+import io.chute.upload.UploadOutcome;
+import io.chute.upload.UploaderPool;
+import io.chute.watch.FileSeen;
+import io.chute.watch.FolderWatcher;
+import io.chute.config.DropRule;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Every Chute meter, named in one place. Prometheus names follow from Micrometer's: {@code chute.files.uploaded}
+ * becomes {@code chute_files_uploaded_total}. Tags are a rule name or a closed set of reasons, never a path.
+ */
+public final class ChuteMetrics implements TransferListener, UploaderPool.Listener {
+
+    public static final String FILES_DISCOVERED = "chute.files.discovered";
+    public static final String FILES_UPLOADED = "chute.files.uploaded";
+    public static final String FILES_FAILED = "chute.files.failed";
+    public static final String FILES_QUARANTINED = "chute.files.quarantined";
+    public static final String UPLOADED_BYTES = "chute.uploaded.bytes";
+    public static final String RESENT_BYTES = "chute.resent.bytes";
+    public static final String UPLOADS_IN_PROGRESS = "chute.uploads.in.progress";
+    public static final String QUEUE_DEPTH = "chute.queue.depth";
+    public static final String OLDEST_PENDING_AGE = "chute.oldest.pending.age.seconds";
+    public static final String UPLOAD_DURATION = "chute.upload.duration";
+    public static final String PART_DURATION = "chute.part.duration";
+    public static final String RETRIES = "chute.retries";
+    public static final String RESUMES = "chute.resumes";
+    public static final String WATCH_OVERFLOWS = "chute.watch.overflows";
+    public static final String RESCANS = "chute.rescans";
+
+    private final MeterRegistry registry;
+    private final AtomicInteger inProgress = new AtomicInteger();
+    private final Counter uploadedBytes;
+    private final Counter resentBytes;
+    private final Timer partDuration;
+
+    public ChuteMetrics(MeterRegistry registry, UploadQueue queue) {
+        this.registry = registry;
+        registry.gauge(UPLOADS_IN_PROGRESS, inProgress);
+        registry.gauge(QUEUE_DEPTH, queue, UploadQueue::depth);
+        registry.gauge(OLDEST_PENDING_AGE, queue, UploadQueue::oldestAgeSeconds);
+        this.uploadedBytes = registry.counter(UPLOADED_BYTES);
+        this.resentBytes = registry.counter(RESENT_BYTES);
+        this.partDuration = Timer.builder(PART_DURATION).publishPercentileHistogram().register(registry);
+    }
+
+    public void discovered(DropRule rule) {
+        registry.counter(FILES_DISCOVERED, "rule", rule.name()).increment();
+    }
+
+    @Override
+    public void bytesSent(Path file, long bytes) {
+        uploadedBytes.increment(bytes);
+    }
+
+    @Override
+    public void bytesResent(long bytes) {
+        resentBytes.increment(bytes);
+    }
+
+    @Override
+    public void partUploaded(Duration took) {
+        partDuration.record(took);
+    }
+
+    @Override
+    public void started(StableFile file) {
+        inProgress.incrementAndGet();
+    }
+
+    @Override
+    public void finished(StableFile file, UploadOutcome outcome, Duration took) {
+        inProgress.decrementAndGet();
+        String rule = file.rule().name();
+        if (outcome instanceof UploadOutcome.Completed done) {
+            registry.counter(FILES_UPLOADED, "rule", rule).increment();
+            Timer.builder(UPLOAD_DURATION).tag("rule", rule).publishPercentileHistogram().register(registry).record(took);
+            if (done.resumed()) {
+                registry.counter(RESUMES, "rule", rule).increment();
+            }
+        } else if (outcome instanceof UploadOutcome.RetryLater retry) {
+            registry.counter(RETRIES, "reason", retry.reason().tag()).increment();
+            registry.counter(FILES_FAILED, "rule", rule, "reason", retry.reason().tag()).increment();
+        } else if (outcome instanceof UploadOutcome.Rejected rejected) {
+            registry.counter(FILES_FAILED, "rule", rule, "reason", rejected.reason().tag()).increment();
+        } else if (outcome instanceof UploadOutcome.SourceChanged) {
+            registry.counter(RETRIES, "reason", "source_changed").increment();
+        }
+    }
+
+    @Override
+    public void quarantined(StableFile file, String reason) {
+        registry.counter(FILES_QUARANTINED, "rule", file.rule().name()).increment();
+    }
+
+    /** Adapts watcher incidents to counters and passes files on. */
+    public FolderWatcher.Listener watcherListener(java.util.function.Consumer<FileSeen> next) {
+        return new FolderWatcher.Listener() {
+            @Override
+            public void accept(FileSeen seen) {
+                next.accept(seen);
+            }
+
+            @Override
+            public void overflow(DropRule rule) {
+                registry.counter(WATCH_OVERFLOWS, "rule", rule.name()).increment();
+            }
+
+            @Override
+            public void rescanned(DropRule rule) {
+                registry.counter(RESCANS, "rule", rule.name()).increment();
+            }
+        };
+    }
+}

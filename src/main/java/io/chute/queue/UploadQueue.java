@@ -1,0 +1,185 @@
+package io.chute.queue;
+
+import io.chute.stability.StableFile;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Bounded hand-off between the stability gate and the uploader pool.
+ * <ul>
+ * <li>{@link #offer} never blocks: when the queue is full it answers false and the caller keeps the file for
+ * a later try (the next tick or scan finds it again), so discovery is never stalled and nothing is dropped.</li>
+ * <li>A path is in flight at most once, from {@link #offer} until {@link #release}.</li>
+ * <li>Fair between rules (round robin over rules), oldest first within a rule.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class UploadQueue {
+
+    private final int capacity;
+    private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Map<String, ArrayDeque<Entry>> byRule = new LinkedHashMap<>();
+    private final Set<Path> inFlight = new HashSet<>();
+    private int queued;
+    private int nextRule;
+
+    private record Entry(StableFile file, Instant queuedAt) {
+    }
+
+    public UploadQueue(int capacity, Clock clock) {
+        this.capacity = capacity;
+        this.clock = clock;
+    }
+
+    /** Queues the file unless it is already in flight or the queue is full; returns whether it was queued. */
+    public boolean offer(StableFile file) {
+        lock.lock();
+        try {
+            if (queued >= capacity || inFlight.contains(file.path())) {
+                return false;
+            }
+            inFlight.add(file.path());
+            byRule.computeIfAbsent(file.rule().name(), k -> new ArrayDeque<>()).addLast(new Entry(file, clock.instant()));
+            queued++;
+            notEmpty.signal();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the next file, waiting at most {@code timeout}; empty when none arrived. The path stays in flight
+     * until {@link #release}.
+     */
+    public Optional<StableFile> poll(Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (queued == 0) {
+                if (nanos <= 0) {
+                    return Optional.empty();
+                }
+                nanos = notEmpty.awaitNanos(nanos);
+            }
+            return Optional.of(takeRoundRobin());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private StableFile takeRoundRobin() {
+        List<ArrayDeque<Entry>> rules = new ArrayList<>(byRule.values());
+        for (int i = 0; i < rules.size(); i++) {
+            ArrayDeque<Entry> deque = rules.get((nextRule + i) % rules.size());
+            if (!deque.isEmpty()) {
+                nextRule = (nextRule + i + 1) % rules.size();
+                queued--;
+                return deque.pollFirst().file();
+            }
+        }
+        throw new IllegalStateException("queued count " + queued + " but every rule queue is empty");
+    }
+
+    /** Ends the path's time in flight; it may be offered again. */
+    public void release(Path path) {
+        lock.lock();
+        try {
+            inFlight.remove(path);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Marks a path in flight without queueing it (a retry waiting for its backoff); false when already in flight.
+     */
+    public boolean reserve(Path path) {
+        lock.lock();
+        try {
+            return inFlight.add(path);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean isInFlight(Path path) {
+        lock.lock();
+        try {
+            return inFlight.contains(path);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Files waiting to be taken. */
+    public int depth() {
+        lock.lock();
+        try {
+            return queued;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Age of the oldest waiting file in seconds, 0 when none waits. */
+    public double oldestAgeSeconds() {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            return byRule.values().stream()
+                    .filter(d -> !d.isEmpty())
+                    .mapToDouble(d -> Duration.between(d.peekFirst().queuedAt(), now).toMillis() / 1000.0)
+                    .max().orElse(0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Position (1-based) of a waiting path within its rule's queue, or 0 when it is not waiting. */
+    public int positionOf(Path path) {
+        lock.lock();
+        try {
+            for (ArrayDeque<Entry> deque : byRule.values()) {
+                int i = 1;
+                for (Entry e : deque) {
+                    if (e.file().path().equals(path)) {
+                        return i;
+                    }
+                    i++;
+                }
+            }
+            return 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to the timeout for the queue to become empty; used by tests and shutdown diagnostics. */
+    public boolean awaitEmpty(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (depth() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,71 @@
+package io.chute.s3;
+
+import io.chute.config.ChuteConfig.S3Settings;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+
+/**
+ * Builds S3 clients from {@code chute.s3.*} (not {@code quarkus.s3.*}): region, endpoint override, path-style,
+ * credentials, and the pooled Apache HTTP client (keep-alive, pool size, timeouts). Request checksums are
+ * WHEN_REQUIRED because Chute sends its own CRC32C and MD5 on every data call; S3 clones reject some of the
+ * SDK's default trailers. The caller owns and closes the client.
+ */
+public final class S3ClientFactory {
+
+    private S3ClientFactory() {
+    }
+
+    public static S3Client build(S3Settings settings) {
+        ApacheHttpClient.Builder http = ApacheHttpClient.builder()
+                .maxConnections(settings.maxConnections())
+                .connectionTimeout(settings.connectTimeout())
+                .socketTimeout(settings.readTimeout())
+                .tcpKeepAlive(true);
+        S3ClientBuilder builder = S3Client.builder()
+                .httpClientBuilder(http)
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials(settings))
+                .forcePathStyle(settings.pathStyle())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        settings.endpoint().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    /** Identifies the endpoint in sidecars, so a checkpoint is never resumed against another store. */
+    public static String endpointId(S3Settings settings) {
+        return settings.endpoint().map(Object::toString).orElse("aws:" + settings.region());
+    }
+
+    static AwsCredentialsProvider credentials(S3Settings settings) {
+        AwsCredentialsProvider base;
+        if (settings.accessKeyId().isPresent() && settings.secretAccessKey().isPresent()) {
+            base = StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(settings.accessKeyId().get(), settings.secretAccessKey().get()));
+        } else if (settings.profile().isPresent()) {
+            base = ProfileCredentialsProvider.builder().profileName(settings.profile().get()).build();
+        } else {
+            base = DefaultCredentialsProvider.builder().build();
+        }
+        if (settings.roleArn().isEmpty()) {
+            return base;
+        }
+        StsClient sts = StsClient.builder().region(Region.of(settings.region())).credentialsProvider(base)
+                .httpClientBuilder(ApacheHttpClient.builder()).build();
+        return StsAssumeRoleCredentialsProvider.builder().stsClient(sts)
+                .refreshRequest(r -> r.roleArn(settings.roleArn().get()).roleSessionName("chute"))
+                .asyncCredentialUpdateEnabled(true)
+                .build();
+    }
+}

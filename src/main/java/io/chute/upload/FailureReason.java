@@ -1,0 +1,13 @@
+package io.chute.upload;
+
+import java.util.Locale;
+
+/** The closed set of failure reasons used as the {@code reason} metric tag and in logs. */
+public enum FailureReason {
+    THROTTLED, SERVER_ERROR, NETWORK, ACCESS_DENIED, NO_SUCH_BUCKET, CREDENTIALS, CLIENT_ERROR,
+    INVALID_KEY, VERIFICATION_FAILED, SOURCE_UNREADABLE, CHECKPOINT_IO, SOURCE_CHANGED, UNKNOWN;
+
+    public String tag() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

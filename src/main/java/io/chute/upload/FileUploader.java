@@ -1,0 +1,145 @@
+package io.chute.upload;
+
+import io.chute.checkpoint.Checkpoint;
+import io.chute.checkpoint.CorruptSidecarException;
+import io.chute.checkpoint.FileSample;
+import io.chute.checkpoint.SidecarHeader;
+import io.chute.checkpoint.SidecarStore;
+import io.chute.completion.Completion;
+import io.chute.multipart.MultipartSession;
+import io.chute.multipart.ObjectProof;
+import io.chute.multipart.ObjectRequest;
+import io.chute.multipart.ObjectUploader;
+import io.chute.multipart.ResumePoint;
+import io.chute.stability.FileIdentity;
+import io.chute.stability.StableFile;
+import io.chute.upload.ObjectKeyResolver.InvalidKeyException;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * One attempt to store one stable file. Reads the decision top-down like a specification: file gone → nothing
+ * to do; file changed → back to the gate; receipt found → only the post-action is left; a sidecar for the same
+ * file and endpoint → resume its upload under the key frozen in it; a sidecar for anything else → abort that
+ * upload and start over; then upload, classify any failure.
+ */
+public final class FileUploader {
+
+    private static final Logger LOG = Logger.getLogger(FileUploader.class);
+
+    private final ObjectUploader engine;
+    private final SidecarStore sidecars;
+    private final Completion completion;
+    private final String endpointId;
+    private final Clock clock;
+
+    public FileUploader(ObjectUploader engine, SidecarStore sidecars, Completion completion, String endpointId,
+                        Clock clock) {
+        this.engine = engine;
+        this.sidecars = sidecars;
+        this.completion = completion;
+        this.endpointId = endpointId;
+        this.clock = clock;
+    }
+
+    public UploadOutcome attempt(StableFile file) {
+        FileIdentity now;
+        try {
+            now = FileIdentity.of(file.path());
+        } catch (NoSuchFileException gone) {
+            abandon(file, "source file was removed");
+            return new UploadOutcome.SourceGone();
+        } catch (IOException e) {
+            return FailureClassifier.classify(e);
+        }
+        if (!now.equals(file.identity())) {
+            return new UploadOutcome.SourceChanged("changed since it was found stable");
+        }
+        if (completion.alreadyUploaded(file.rule(), file.path(), now).isPresent()) {
+            return new UploadOutcome.AlreadyDone();
+        }
+        try {
+            Optional<Checkpoint> checkpoint = usableCheckpoint(file);
+            String bucket = checkpoint.map(c -> c.header().bucket()).orElse(file.rule().bucket());
+            String key = checkpoint.isPresent() ? checkpoint.get().header().key()
+                    : ObjectKeyResolver.resolve(file.rule(), file.relativePath());
+            Optional<ResumePoint> resume = checkpoint.map(c ->
+                    new ResumePoint(c.header().uploadId(), c.header().partSize(), c.parts()));
+            ObjectRequest request = new ObjectRequest(file.path(), now, bucket, key, file.rule().metadata());
+            String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
+            try (SidecarStore.Journal journal = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
+                ObjectProof proof = engine.upload(request, journal, resume);
+                return new UploadOutcome.Completed(proof, resume.isPresent());
+            }
+        } catch (InvalidKeyException e) {
+            return new UploadOutcome.Rejected(FailureReason.INVALID_KEY, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new UploadOutcome.Interrupted();
+        } catch (Exception e) {
+            UploadOutcome outcome = FailureClassifier.classify(e);
+            if (outcome instanceof UploadOutcome.SourceChanged changed) {
+                abandon(file, changed.detail());
+            }
+            return outcome;
+        }
+    }
+
+    /** The file's checkpoint if it belongs to this very file and endpoint; otherwise cleans it up. */
+    private Optional<Checkpoint> usableCheckpoint(StableFile file) throws IOException {
+        Optional<Checkpoint> loaded;
+        try {
+            loaded = sidecars.load(file.path());
+        } catch (CorruptSidecarException e) {
+            sidecars.moveAsideCorrupt(file.path(), e.getMessage());
+            return Optional.empty();
+        }
+        if (loaded.isEmpty()) {
+            return loaded;
+        }
+        SidecarHeader h = loaded.get().header();
+        FileIdentity id = file.identity();
+        boolean sameFile = h.size() == id.sizeInBytes() && h.mtimeMillis() == id.mtimeMillis()
+                && h.fileKey().equals(id.fileKey()) && h.sampleCrc32c().equals(FileSample.crc32cOf(file.path()));
+        if (sameFile && h.endpoint().equals(endpointId)) {
+            return loaded;
+        }
+        LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s checkpoint is for %s; aborting it and starting over",
+                file.rule().name(), file.path(), h.bucket(), h.key(), h.uploadId(),
+                sameFile ? "another endpoint (" + h.endpoint() + ")" : "an earlier version of the file");
+        if (h.endpoint().equals(endpointId)) {
+            engine.abort(h.bucket(), h.key(), h.uploadId());
+        }
+        sidecars.delete(file.path());
+        return Optional.empty();
+    }
+
+    /** Aborts the file's checkpointed multipart upload, if any, and removes its sidecar. */
+    public void abandon(StableFile file, String why) {
+        try {
+            Optional<Checkpoint> cp = sidecars.load(file.path());
+            if (cp.isPresent()) {
+                SidecarHeader h = cp.get().header();
+                LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s aborting: %s", file.rule().name(),
+                        file.path(), h.bucket(), h.key(), h.uploadId(), why);
+                if (h.endpoint().equals(endpointId)) {
+                    engine.abort(h.bucket(), h.key(), h.uploadId());
+                }
+            }
+            sidecars.delete(file.path());
+        } catch (IOException e) {
+            LOG.warnf("path=%s could not clean up its checkpoint: %s", file.path(), e);
+        }
+    }
+
+    private SidecarHeader header(MultipartSession s, FileIdentity id, String sample, Optional<Checkpoint> resumed) {
+        String createdAt = resumed.filter(c -> c.header().uploadId().equals(s.uploadId()))
+                .map(c -> c.header().createdAt()).orElse(clock.instant().toString());
+        return new SidecarHeader(SidecarHeader.VERSION, id.sizeInBytes(), id.mtimeMillis(), id.fileKey(), sample,
+                endpointId, s.bucket(), s.key(), s.uploadId(), s.plan().partSizeInBytes(), "CRC32C", createdAt);
+    }
+}

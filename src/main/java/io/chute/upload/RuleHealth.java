@@ -1,0 +1,57 @@
+package io.chute.upload;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Rule-wide failures (bucket missing, access denied, bad credentials): a failing rule is paused with an
+ * exponential backoff and reported DOWN by readiness until an upload for it succeeds again. Thread-safe.
+ */
+public final class RuleHealth {
+
+    private static final Duration FIRST_PAUSE = Duration.ofSeconds(2);
+    private static final Duration MAX_PAUSE = Duration.ofMinutes(2);
+
+    /** Why a rule is paused and until when. */
+    public record Failing(String reason, String detail, Instant since, Instant pausedUntil, int failures) {
+    }
+
+    private final Clock clock;
+    private final Map<String, Failing> failing = new ConcurrentHashMap<>();
+
+    public RuleHealth(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Records a rule-wide failure; returns how long the rule's files should wait before the next try. */
+    public Duration failed(String rule, FailureReason reason, String detail) {
+        Instant now = clock.instant();
+        Failing next = failing.compute(rule, (k, old) -> {
+            int failures = old == null ? 1 : old.failures() + 1;
+            Duration pause = backoff(failures);
+            return new Failing(reason.tag(), detail, old == null ? now : old.since(), now.plus(pause), failures);
+        });
+        return Duration.between(now, next.pausedUntil());
+    }
+
+    public void succeeded(String rule) {
+        failing.remove(rule);
+    }
+
+    public Optional<Failing> failing(String rule) {
+        return Optional.ofNullable(failing.get(rule));
+    }
+
+    public Map<String, Failing> allFailing() {
+        return Map.copyOf(failing);
+    }
+
+    private static Duration backoff(int failures) {
+        long millis = FIRST_PAUSE.toMillis() << Math.min(failures - 1, 16);
+        return Duration.ofMillis(Math.min(millis, MAX_PAUSE.toMillis()));
+    }
+}

@@ -1,0 +1,193 @@
+package io.chute.upload;
+
+import io.chute.completion.Completion;
+import io.chute.queue.UploadQueue;
+import io.chute.stability.StableFile;
+import io.chute.watch.FileSeen;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The bounded uploader pool: {@code workers} named threads take files from the queue, run one attempt each and
+ * act on the outcome. Per-file retries back off exponentially (the path stays in flight meanwhile); a file that
+ * exhausts its attempts is quarantined; rule-wide failures pause the rule without counting an attempt.
+ */
+public final class UploaderPool implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(UploaderPool.class);
+
+    /** Outcome notifications for metrics and status; called on worker threads. */
+    public interface Listener {
+        default void started(StableFile file) {
+        }
+
+        default void finished(StableFile file, UploadOutcome outcome, Duration took) {
+        }
+
+        default void quarantined(StableFile file, String reason) {
+        }
+    }
+
+    public record Settings(int workers, int maxAttempts, Duration retryBackoff, Duration retryBackoffMax) {
+    }
+
+    private final Settings settings;
+    private final UploadQueue queue;
+    private final FileUploader uploader;
+    private final Completion completion;
+    private final RuleHealth ruleHealth;
+    private final Consumer<FileSeen> backToGate;
+    private final ScheduledExecutorService retryTimer;
+    private final Listener listener;
+    private final Map<java.nio.file.Path, Integer> attempts = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    public UploaderPool(Settings settings, UploadQueue queue, FileUploader uploader, Completion completion,
+                        RuleHealth ruleHealth, Consumer<FileSeen> backToGate, ScheduledExecutorService retryTimer,
+                        Listener listener) {
+        this.settings = settings;
+        this.queue = queue;
+        this.uploader = uploader;
+        this.completion = completion;
+        this.ruleHealth = ruleHealth;
+        this.backToGate = backToGate;
+        this.retryTimer = retryTimer;
+        this.listener = listener;
+    }
+
+    public void start() {
+        for (int i = 0; i < settings.workers(); i++) {
+            Thread t = new Thread(this::workLoop, "chute-upload-" + i);
+            t.setDaemon(false);
+            threads.add(t);
+            t.start();
+        }
+    }
+
+    private void workLoop() {
+        while (running) {
+            try {
+                queue.poll(Duration.ofMillis(500)).ifPresent(this::process);
+            } catch (InterruptedException e) {
+                return; // shutdown
+            } catch (RuntimeException e) {
+                LOG.error("uploader worker caught an unexpected error; continuing", e);
+            }
+        }
+    }
+
+    private void process(StableFile file) {
+        listener.started(file);
+        long start = System.nanoTime();
+        UploadOutcome outcome = uploader.attempt(file);
+        listener.finished(file, outcome, Duration.ofNanos(System.nanoTime() - start));
+        String rule = file.rule().name();
+        if (outcome instanceof UploadOutcome.Completed done) {
+            LOG.infof("rule=%s path=%s bucket=%s key=%s uploaded and verified (%s, %d bytes)%s", rule,
+                    file.path(), done.proof().bucket(), done.proof().key(), done.proof().verifiedBy(),
+                    done.proof().sizeInBytes(), done.resumed() ? ", resumed" : "");
+            ruleHealth.succeeded(rule);
+            finishQuietly(file, () -> completion.uploaded(file, done.proof()));
+        } else if (outcome instanceof UploadOutcome.AlreadyDone) {
+            finishQuietly(file, () -> completion.finish(file.rule(), file.path()));
+        } else if (outcome instanceof UploadOutcome.RetryLater retry) {
+            retryLater(file, retry);
+        } else if (outcome instanceof UploadOutcome.Rejected rejected) {
+            quarantine(file, rejected.reason().tag() + ": " + rejected.detail());
+        } else if (outcome instanceof UploadOutcome.SourceChanged changed) {
+            LOG.infof("rule=%s path=%s %s; waiting for it to be stable again", rule, file.path(), changed.detail());
+            release(file);
+            backToGate.accept(new FileSeen(file.rule(), file.path()));
+        } else if (outcome instanceof UploadOutcome.SourceGone) {
+            LOG.infof("rule=%s path=%s disappeared before its upload finished; nothing to do", rule, file.path());
+            release(file);
+        } else {
+            release(file); // Interrupted: the checkpoint stays for the next start
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void finishQuietly(StableFile file, Step step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            LOG.errorf("rule=%s path=%s post-upload step failed (%s); it is retried when the file is next seen",
+                    file.rule().name(), file.path(), e.toString());
+        }
+        release(file);
+    }
+
+    private void retryLater(StableFile file, UploadOutcome.RetryLater retry) {
+        String rule = file.rule().name();
+        Duration delay;
+        if (retry.ruleWide()) {
+            delay = ruleHealth.failed(rule, retry.reason(), retry.detail());
+            LOG.errorf("rule=%s bucket=%s paused for %ds: %s (%s); path=%s will be retried", rule,
+                    file.rule().bucket(), delay.toSeconds(), retry.reason().tag(), retry.detail(), file.path());
+        } else {
+            int attempt = attempts.merge(file.path(), 1, Integer::sum);
+            if (attempt >= settings.maxAttempts()) {
+                quarantine(file, retry.reason().tag() + ": " + retry.detail());
+                return;
+            }
+            long millis = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
+            delay = Duration.ofMillis(Math.min(millis, settings.retryBackoffMax().toMillis()));
+            LOG.warnf("rule=%s path=%s attempt %d of %d failed: %s (%s); retrying in %ds", rule, file.path(),
+                    attempt, settings.maxAttempts(), retry.reason().tag(), retry.detail(), delay.toSeconds());
+        }
+        retryTimer.schedule(() -> {
+            queue.release(file.path());
+            backToGate.accept(new FileSeen(file.rule(), file.path()));
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void quarantine(StableFile file, String reason) {
+        int tries = attempts.getOrDefault(file.path(), 1);
+        uploader.abandon(file, "quarantined: " + reason);
+        try {
+            completion.quarantine(file.rule(), file.path(), reason, tries);
+            listener.quarantined(file, reason);
+        } catch (Exception e) {
+            LOG.errorf("rule=%s path=%s could not be quarantined (%s); it stays in place and is retried later",
+                    file.rule().name(), file.path(), e.toString());
+        }
+        release(file);
+    }
+
+    private void release(StableFile file) {
+        attempts.remove(file.path());
+        queue.release(file.path());
+    }
+
+    /** Whether every worker thread is alive; liveness reports DOWN otherwise. */
+    public boolean allWorkersAlive() {
+        return running && threads.stream().allMatch(Thread::isAlive);
+    }
+
+    /** Stops taking files, interrupts workers and waits up to {@code grace} for in-flight work to end. */
+    public void stop(Duration grace) throws InterruptedException {
+        running = false;
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Thread t : threads) {
+            t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        }
+        threads.forEach(Thread::interrupt);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop(Duration.ofSeconds(1));
+    }
+}
