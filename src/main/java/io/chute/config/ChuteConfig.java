@@ -142,9 +142,8 @@ public interface ChuteConfig {
         /** Target bucket. */
         String bucket();
 
-        /** Key prefix; the object key is prefix + key template. */
-        @WithDefault("")
-        String prefix();
+        /** Key prefix (default none); the object key is prefix + key template. */
+        Optional<String> prefix();
 
         /** Key template; {path} is the file's path relative to the rule folder with '/' separators. */
         @WithDefault("{path}")

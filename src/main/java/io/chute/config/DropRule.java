@@ -35,7 +35,7 @@ public record DropRule(
                 rule.name(),
                 rule.path().toAbsolutePath().normalize(),
                 rule.bucket(),
-                rule.prefix(),
+                rule.prefix().orElse(""),
                 rule.key(),
                 rule.recursive(),
                 globs(rule.include().orElse(List.of())),

@@ -1,0 +1,113 @@
+package io.chute.e2e;
+
+import io.chute.testing.Files2;
+import io.chute.testing.S3TestResource;
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the real pipeline in-process against an S3 server process: two drop folders (one deleting, one moving
+ * sources after upload), 5 MiB parts so small files exercise multipart, a 1 s quiet period. A file is placed
+ * in the delete folder before the application starts.
+ */
+public abstract class DropFolderProfile implements QuarkusTestProfile {
+
+    public static final String BUCKET = S3TestResource.DEFAULT_BUCKET;
+    public static final String PREEXISTING = "preexisting.bin";
+
+    /** Bytes of the file placed before start: seeded, so the test can recompute them. */
+    public static final long PREEXISTING_SIZE = 300_000;
+    public static final long PREEXISTING_SEED = 7;
+    private Path root;
+
+    abstract String server();
+
+    /**
+     * The profile's folder tree. A fixed path, not a static field: Quarkus instantiates profiles in its own
+     * class loader, so statics set there are invisible to the test class.
+     */
+    public static Path rootOf(String server) {
+        return Path.of("target", "e2e-" + server).toAbsolutePath();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** Quarkus may ask for the overrides more than once; the folders are created on the first call only. */
+    @Override
+    public synchronized Map<String, String> getConfigOverrides() {
+        if (root == null) {
+            createFolders();
+        }
+        return overrides();
+    }
+
+    private void createFolders() {
+        try {
+            root = rootOf(server());
+            deleteTree(root);
+            Files.createDirectories(root.resolve("del"));
+            Files.createDirectories(root.resolve("mv"));
+            Files2.writeRandom(root.resolve("del").resolve(PREEXISTING), PREEXISTING_SIZE, PREEXISTING_SEED);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Map<String, String> overrides() {
+        Map<String, String> p = new HashMap<>();
+        p.put("chute.daemon", "true");
+        p.put("chute.state-dir", root.resolve("state").toString());
+        p.put("chute.upload.multipart-threshold", "5M");
+        p.put("chute.upload.part-size", "5M");
+        p.put("chute.upload.parts-in-flight", "4");
+        p.put("chute.watch.stability-tick", "100ms");
+        p.put("chute.rules[0].name", "del");
+        p.put("chute.rules[0].path", root.resolve("del").toString());
+        p.put("chute.rules[0].bucket", BUCKET);
+        p.put("chute.rules[0].prefix", "del/");
+        p.put("chute.rules[0].quiet-period", "1s");
+        p.put("chute.rules[0].after-upload", "delete");
+        p.put("chute.rules[1].name", "mv");
+        p.put("chute.rules[1].path", root.resolve("mv").toString());
+        p.put("chute.rules[1].bucket", BUCKET);
+        p.put("chute.rules[1].key", "moved/{name}");
+        p.put("chute.rules[1].quiet-period", "1s");
+        p.put("chute.rules[1].after-upload", "move");
+        p.put("chute.rules[1].archive-dir", root.resolve("archive").toString());
+        return p;
+    }
+
+    @Override
+    public List<TestResourceEntry> testResources() {
+        return List.of(new TestResourceEntry(S3TestResource.class, Map.of(S3TestResource.ARG_SERVER, server())));
+    }
+
+    public static final class S3Mock extends DropFolderProfile {
+        @Override
+        String server() {
+            return "s3mock";
+        }
+    }
+
+    public static final class S3Proxy extends DropFolderProfile {
+        @Override
+        String server() {
+            return "s3proxy";
+        }
+    }
+}
