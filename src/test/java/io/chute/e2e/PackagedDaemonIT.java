@@ -1,0 +1,203 @@
+package io.chute.e2e;
+
+import io.chute.testing.DaemonProcess;
+import io.chute.testing.Files2;
+import io.chute.testing.S3ServerProcess;
+import io.chute.testing.S3ServerProcess.Kind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged jar as an operator runs it ({@code java -Dquarkus.config.locations=FILE -jar quarkus-run.jar})
+ * against S3 server processes: uploads, restart behaviour, kill -9 recovery, SIGTERM, invalid configuration.
+ */
+class PackagedDaemonIT {
+
+    static final long MIB = 1024 * 1024;
+    static final String BUCKET = "chute-it";
+
+    @TempDir
+    Path tmp;
+
+    private Path writeConfig(S3ServerProcess s3, String afterUpload, String extra) throws IOException {
+        Files.createDirectories(tmp.resolve("inbox"));
+        String yaml = """
+                chute:
+                  state-dir: %s
+                  upload:
+                    multipart-threshold: 5M
+                    part-size: 5M
+                    parts-in-flight: 2
+                  watch:
+                    stability-tick: 100ms
+                  s3:
+                    endpoint: %s
+                    region: us-east-1
+                    path-style: true
+                    access-key-id: %s
+                    secret-access-key: %s
+                  rules:
+                    - name: inbox
+                      path: %s
+                      bucket: %s
+                      prefix: in/
+                      quiet-period: 1s
+                      after-upload: %s
+                %s""".formatted(tmp.resolve("state"), s3.endpoint(), s3.accessKey(), s3.secretKey(),
+                tmp.resolve("inbox"), BUCKET, afterUpload, extra);
+        Path config = tmp.resolve("chute.yaml");
+        Files.writeString(config, yaml);
+        return config;
+    }
+
+    private static String objectSha(S3Client s3, String key) throws IOException {
+        try (var in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
+            return Files2.sha256(in);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void packagedDaemon_uploadsPreexistingAndDroppedFilesByteIdentical_thenDeletesSources(Kind kind) throws Exception {
+        try (S3ServerProcess s3 = S3ServerProcess.start(kind); S3Client client = s3.newClient()) {
+            s3.createBucket(BUCKET);
+            Path config = writeConfig(s3, "delete", "");
+            Map<String, String> shas = new LinkedHashMap<>();
+            shas.put("before-start.bin", Files2.writeRandom(tmp.resolve("inbox/before-start.bin"), 3 * MIB, 1));
+            try (DaemonProcess daemon = DaemonProcess.start(config, tmp.resolve("daemon.log"))) {
+                daemon.awaitLog("Chute started", Duration.ofSeconds(60));
+                Map<String, Long> sizes = Map.of("zero.bin", 0L, "one.bin", 1L, "under.bin", 5 * MIB - 1,
+                        "exact.bin", 5 * MIB, "over.bin", 5 * MIB + 1, "dir/forty.bin", 40 * MIB);
+                long seed = 10;
+                for (var e : sizes.entrySet()) {
+                    shas.put(e.getKey(), Files2.writeRandom(tmp.resolve("inbox").resolve(e.getKey()), e.getValue(), seed++));
+                }
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> daemon.metric("chute_files_uploaded_total") >= shas.size());
+                for (var e : shas.entrySet()) {
+                    assertThat(objectSha(client, "in/" + e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+                }
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(shas.keySet()).allSatisfy(n -> assertThat(tmp.resolve("inbox").resolve(n)).doesNotExist()));
+                assertThat(Files2.sidecarCount(tmp.resolve("inbox"))).isZero();
+                assertThat(daemon.metric("chute_uploaded_bytes_total")).isGreaterThanOrEqualTo(58 * MIB);
+                assertThat(daemon.get("/q/health/ready").statusCode()).isEqualTo(200);
+                assertThat(daemon.get("/q/health/live").statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void keepRule_afterRestart_neverUploadsAnUnchangedFileAgain_andSigtermExitsCleanly() throws Exception {
+        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3PROXY); S3Client client = s3.newClient()) {
+            s3.createBucket(BUCKET);
+            Path config = writeConfig(s3, "keep", "");
+            Files2.writeRandom(tmp.resolve("inbox/kept.bin"), 7 * MIB, 3);
+            Instant firstUpload;
+            try (DaemonProcess first = DaemonProcess.start(config, tmp.resolve("first.log"))) {
+                first.awaitLog("Chute started", Duration.ofSeconds(60));
+                await().atMost(Duration.ofSeconds(90)).until(() -> first.metric("chute_files_uploaded_total") >= 1);
+                firstUpload = client.headObject(b -> b.bucket(BUCKET).key("in/kept.bin")).lastModified();
+                assertThat(first.sigterm(Duration.ofSeconds(40))).as("exit status after SIGTERM").isIn(0, 143);
+            }
+            assertThat(tmp.resolve("inbox/kept.bin")).exists();
+            Thread.sleep(1100); // object timestamps have one-second resolution
+            try (DaemonProcess second = DaemonProcess.start(config, tmp.resolve("second.log"))) {
+                second.awaitLog("Chute started", Duration.ofSeconds(60));
+                Thread.sleep(4000); // several quiet periods and stability ticks
+                assertThat(second.metric("chute_files_uploaded_total")).isZero();
+                assertThat(second.logText()).doesNotContain("uploaded and verified");
+            }
+            assertThat(client.headObject(b -> b.bucket(BUCKET).key("in/kept.bin")).lastModified()).isEqualTo(firstUpload);
+        }
+    }
+
+    @Test
+    void kill9DuringMultipartUpload_restartResumesFromCheckpoint_andObjectIsByteIdentical() throws Exception {
+        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3MOCK); S3Client client = s3.newClient()) {
+            s3.createBucket(BUCKET);
+            Path config = writeConfig(s3, "delete", "");
+            Path big = tmp.resolve("inbox/big.bin");
+            String sha = Files2.writeRandom(tmp.resolve("staging.bin"), 400 * MIB, 5);
+            Path sidecar = big.resolveSibling("big.bin.upload_state");
+            try (DaemonProcess first = DaemonProcess.start(config, tmp.resolve("first.log"))) {
+                first.awaitLog("Chute started", Duration.ofSeconds(60));
+                Files.move(tmp.resolve("staging.bin"), big); // rename into place
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> journaledParts(sidecar) >= 3);
+                first.kill9();
+            }
+            long partsBeforeCrash = journaledParts(sidecar);
+            assertThat(partsBeforeCrash).as("killed mid-upload").isBetween(3L, 79L);
+            assertThat(exists(client, "in/big.bin")).as("no partial object after kill -9").isFalse();
+            try (DaemonProcess second = DaemonProcess.start(config, tmp.resolve("second.log"))) {
+                await().atMost(Duration.ofSeconds(180)).until(() -> !Files.exists(big));
+                assertThat(second.logText()).containsPattern("resuming: \\d+ of 80 parts already in S3");
+                assertThat(second.metric("chute_resumes_total")).isEqualTo(1.0);
+                double resent = second.metric("chute_resent_bytes_total");
+                assertThat(resent).as("only parts in flight at the crash are sent again").isLessThanOrEqualTo(2 * 5 * MIB);
+                assertThat(second.metric("chute_uploaded_bytes_total"))
+                        .isLessThanOrEqualTo((80 - partsBeforeCrash + 2) * 5.0 * MIB);
+            }
+            assertThat(objectSha(client, "in/big.bin")).isEqualTo(sha);
+            assertThat(sidecar).doesNotExist();
+        }
+    }
+
+    @Test
+    void invalidConfiguration_refusesToStart_listingEveryErrorByPropertyPath() throws Exception {
+        Path config = tmp.resolve("bad.yaml");
+        Files.writeString(config, """
+                chute:
+                  upload:
+                    workers: 0
+                  rules:
+                    - name: a
+                      path: %s
+                      bucket: Not_A_Bucket
+                      after-upload: move
+                """.formatted(tmp.resolve("missing")));
+        try (DaemonProcess daemon = DaemonProcess.start(config, tmp.resolve("bad.log"))) {
+            assertThat(daemon.waitForExit(Duration.ofSeconds(60))).isNotZero();
+            assertThat(daemon.logText()).contains("chute.upload.workers:", "chute.rules[0].bucket:",
+                    "chute.rules[0].path:", "chute.rules[0].archive-dir:");
+        }
+    }
+
+    private static long journaledParts(Path sidecar) {
+        try {
+            List<String> lines = Files.readAllLines(sidecar);
+            return Math.max(0, lines.size() - 1);
+        } catch (IOException notYet) {
+            return 0;
+        }
+    }
+
+    private static boolean exists(S3Client s3, String key) {
+        try {
+            s3.headObject(b -> b.bucket(BUCKET).key(key));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.chute.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The packaged application ({@code target/quarkus-app/quarkus-run.jar}) as a separate process, launched the
+ * way operators launch it: {@code java -Dquarkus.config.locations=FILE -jar quarkus-run.jar [args]}. Output
+ * goes to a log file; the management interface gets a free loopback port. {@link #close} kills it.
+ */
+public final class DaemonProcess implements AutoCloseable {
+
+    public static final String APP_JAR_PROPERTY = "chutetest.app-jar";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Process process;
+    private final Path log;
+    private final int managementPort;
+
+    private DaemonProcess(Process process, Path log, int managementPort) {
+        this.process = process;
+        this.log = log;
+        this.managementPort = managementPort;
+    }
+
+    public static Path appJar() {
+        Path jar = Path.of(System.getProperty(APP_JAR_PROPERTY, "target/quarkus-app/quarkus-run.jar"));
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: process tests run after 'package' (mvn verify)");
+        }
+        return jar;
+    }
+
+    /** Starts the daemon with a configuration file; {@code log} receives stdout and stderr. */
+    public static DaemonProcess start(Path config, Path log, String... args) throws IOException {
+        int port = freePort();
+        List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
+                "-Dquarkus.config.locations=" + config.toAbsolutePath(),
+                "-Dquarkus.management.port=" + port, "-Dquarkus.management.host=127.0.0.1",
+                "-jar", appJar().toString()));
+        cmd.addAll(List.of(args));
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new DaemonProcess(p, log, port);
+    }
+
+    public String logText() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** Waits until the log matches; fails with the log's content otherwise. */
+    public void awaitLog(String regex, Duration timeout) throws IOException, InterruptedException {
+        Pattern pattern = Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (pattern.matcher(logText()).find()) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("daemon exited (" + process.exitValue() + ") before logging /" + regex
+                        + "/:\n" + logText());
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no /" + regex + "/ in the daemon log within " + timeout + ":\n" + logText());
+    }
+
+    /** GET on the management interface; returns status code and body. */
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                .timeout(Duration.ofSeconds(5)).build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sum of every sample of a Prometheus metric (all tag combinations); 0 when absent. */
+    public double metric(String name) throws IOException, InterruptedException {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)$")
+                .matcher(get("/q/metrics").body());
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(2));
+        }
+        return sum;
+    }
+
+    /** SIGKILL: the process gets no chance to clean up. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then waits for the exit; returns the exit status. */
+    public int sigterm(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("daemon did not exit within " + timeout + " of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    public int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("process did not exit within " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill9();
+        }
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
