@@ -14,7 +14,9 @@ import io.chute.queue.UploadQueue;
 import io.chute.s3.S3ClientFactory;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StabilityGate;
+import io.chute.upload.FailureClassifier;
 import io.chute.upload.FileUploader;
+import io.chute.upload.UploadOutcome;
 import io.chute.upload.RuleHealth;
 import io.chute.upload.UploaderPool;
 import io.chute.watch.FileSeen;
@@ -69,6 +71,7 @@ public class Pipeline {
     private UploaderPool pool;
     private RuleHealth ruleHealth;
     private Completion completion;
+    private ObjectUploader engine;
 
     void onStart(@Observes StartupEvent event) throws IOException {
         List<String> errors = ConfigValidator.validate(config);
@@ -95,7 +98,7 @@ public class Pipeline {
         s3 = S3ClientFactory.build(config.s3());
         partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
         timer = Executors.newScheduledThreadPool(1, named("chute-timer-"));
-        ObjectUploader engine = new ObjectUploader(s3, partExecutor, config.upload().multipartThreshold().asLongValue(),
+        engine = new ObjectUploader(s3, partExecutor, config.upload().multipartThreshold().asLongValue(),
                 config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), config.s3().maxParts(), metrics);
         FileUploader uploader = new FileUploader(engine, sidecars, completion, S3ClientFactory.endpointId(config.s3()), clock);
         gate = new StabilityGate(clock, stable -> {
@@ -160,8 +163,7 @@ public class Pipeline {
                 s3.headBucket(b -> b.bucket(rule.bucket()));
                 ruleHealth.succeeded(rule.name());
             } catch (RuntimeException e) {
-                io.chute.upload.UploadOutcome o = io.chute.upload.FailureClassifier.classify(e);
-                if (o instanceof io.chute.upload.UploadOutcome.RetryLater r) {
+                if (FailureClassifier.classify(e) instanceof UploadOutcome.RetryLater r) {
                     ruleHealth.failed(rule.name(), r.reason(), r.detail());
                 }
                 LOG.warnf("rule=%s bucket=%s is not reachable: %s", rule.name(), rule.bucket(), e.getMessage());
@@ -182,6 +184,7 @@ public class Pipeline {
             LOG.debug("closing watcher", e);
         }
         timer.shutdownNow();
+        engine.stopStartingParts();
         try {
             pool.stop(config.shutdown().grace());
             partExecutor.shutdown();

@@ -47,6 +47,7 @@ public final class ObjectUploader {
     private final int maxParts;
     private final TransferListener listener;
     private final ObjectVerifier verifier;
+    private volatile boolean stopping;
 
     public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
                           long configuredPartSizeInBytes, int maxParts, TransferListener listener) {
@@ -57,6 +58,14 @@ public final class ObjectUploader {
         this.maxParts = maxParts;
         this.listener = listener;
         this.verifier = new ObjectVerifier(s3);
+    }
+
+    /**
+     * Stops starting new parts (SIGTERM): parts already being sent finish and are checkpointed, the uploads
+     * they belong to end with {@link InterruptedException} and resume on the next start. Nothing is aborted.
+     */
+    public void stopStartingParts() {
+        stopping = true;
     }
 
     /** Whether a file of this size goes through multipart upload (and so through a checkpoint). */
@@ -75,7 +84,10 @@ public final class ObjectUploader {
         }
     }
 
-    private ObjectProof putObject(ObjectRequest request, FileChannel channel) throws IOException {
+    private ObjectProof putObject(ObjectRequest request, FileChannel channel) throws IOException, InterruptedException {
+        if (stopping) {
+            throw new InterruptedException("shutting down");
+        }
         long size = request.identity().sizeInBytes();
         PartDigest digest = PartDigest.of(channel, 0, size);
         ensureUnchanged(request);
@@ -113,6 +125,9 @@ public final class ObjectUploader {
                     session = null;
                 }
             }
+        }
+        if (stopping) {
+            throw new InterruptedException("shutting down");
         }
         if (session == null) {
             session = create(request, size);
@@ -178,7 +193,7 @@ public final class ObjectUploader {
             }
             int partNumber = n;
             futures.add(partExecutor.submit(() -> {
-                if (failed.get()) {
+                if (failed.get() || stopping) {
                     return null;
                 }
                 try {
@@ -205,6 +220,10 @@ public final class ObjectUploader {
         }
         if (first != null) {
             throw Failures.rethrow(first);
+        }
+        if (done.size() < session.plan().partCount()) {
+            throw new InterruptedException("shutting down: " + done.size() + " of " + session.plan().partCount()
+                    + " parts stored and checkpointed");
         }
         return new ArrayList<>(done.values());
     }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -107,18 +106,6 @@ public final class UploadQueue {
         }
     }
 
-    /**
-     * Marks a path in flight without queueing it (a retry waiting for its backoff); false when already in flight.
-     */
-    public boolean reserve(Path path) {
-        lock.lock();
-        try {
-            return inFlight.add(path);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     public boolean isInFlight(Path path) {
         lock.lock();
         try {
@@ -150,36 +137,5 @@ public final class UploadQueue {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Position (1-based) of a waiting path within its rule's queue, or 0 when it is not waiting. */
-    public int positionOf(Path path) {
-        lock.lock();
-        try {
-            for (ArrayDeque<Entry> deque : byRule.values()) {
-                int i = 1;
-                for (Entry e : deque) {
-                    if (e.file().path().equals(path)) {
-                        return i;
-                    }
-                    i++;
-                }
-            }
-            return 0;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits up to the timeout for the queue to become empty; used by tests and shutdown diagnostics. */
-    public boolean awaitEmpty(long timeout, TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        while (depth() > 0) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
     }
 }

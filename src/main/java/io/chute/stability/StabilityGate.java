@@ -97,10 +97,4 @@ public final class StabilityGate {
     public int trackedCount() {
         return tracked.size();
     }
-
-    /** When the gate first saw this path, if it is tracking it. */
-    public Instant trackedSince(Path path) {
-        Tracked t = tracked.get(path);
-        return t == null ? null : t.firstSeen;
-    }
 }

@@ -161,6 +161,23 @@ class PackagedDaemonIT {
     }
 
     @Test
+    void credentialsFromStandardEnvironmentVariables_areUsedWhenTheConfigurationNamesNone() throws Exception {
+        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3PROXY); S3Client client = s3.newClient()) {
+            s3.createBucket(BUCKET);
+            Path config = writeConfig(s3, "delete", "");
+            Files.writeString(config, Files.readString(config)
+                    .replaceAll("(?m)^\\s+(access-key-id|secret-access-key):.*\\n", ""));
+            assertThat(Files.readString(config)).doesNotContain(s3.secretKey());
+            String sha = Files2.writeRandom(tmp.resolve("inbox/env-creds.bin"), 1000, 8);
+            Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", s3.accessKey(), "AWS_SECRET_ACCESS_KEY", s3.secretKey());
+            try (DaemonProcess daemon = DaemonProcess.start(config, tmp.resolve("env.log"), env)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(tmp.resolve("inbox/env-creds.bin")));
+            }
+            assertThat(objectSha(client, "in/env-creds.bin")).isEqualTo(sha);
+        }
+    }
+
+    @Test
     void invalidConfiguration_refusesToStart_listingEveryErrorByPropertyPath() throws Exception {
         Path config = tmp.resolve("bad.yaml");
         Files.writeString(config, """

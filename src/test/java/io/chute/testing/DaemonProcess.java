@@ -45,6 +45,12 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts the daemon with a configuration file; {@code log} receives stdout and stderr. */
     public static DaemonProcess start(Path config, Path log, String... args) throws IOException {
+        return start(config, log, java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(Path, Path, String...)}, with extra environment variables for the process. */
+    public static DaemonProcess start(Path config, Path log, java.util.Map<String, String> env, String... args)
+            throws IOException {
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dquarkus.config.locations=" + config.toAbsolutePath(),
@@ -52,8 +58,10 @@ public final class DaemonProcess implements AutoCloseable {
                 "-jar", appJar().toString()));
         cmd.addAll(List.of(args));
         Files.createDirectories(log.toAbsolutePath().getParent());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        Process p = builder.start();
         return new DaemonProcess(p, log, port);
     }
 
