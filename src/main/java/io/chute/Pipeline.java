@@ -2,6 +2,7 @@ package io.chute;
 
 import io.chute.checkpoint.InstallationKey;
 import io.chute.checkpoint.SidecarStore;
+import io.chute.checkpoint.UploadLedger;
 import io.chute.completion.Completion;
 import io.chute.completion.ReceiptStore;
 import io.chute.config.ChuteConfig;
@@ -16,6 +17,7 @@ import io.chute.stability.FileIdentity;
 import io.chute.stability.StabilityGate;
 import io.chute.upload.FailureClassifier;
 import io.chute.upload.FileUploader;
+import io.chute.upload.OrphanJanitor;
 import io.chute.upload.UploadOutcome;
 import io.chute.upload.RuleHealth;
 import io.chute.upload.UploaderPool;
@@ -72,6 +74,7 @@ public class Pipeline {
     private RuleHealth ruleHealth;
     private Completion completion;
     private ObjectUploader engine;
+    private OrphanJanitor janitor;
 
     void onStart(@Observes StartupEvent event) throws IOException {
         List<String> errors = ConfigValidator.validate(config);
@@ -90,7 +93,9 @@ public class Pipeline {
     synchronized void start() throws IOException {
         rules = config.rules().stream().map(DropRule::from).toList();
         Path stateDir = config.stateDir().toAbsolutePath().normalize();
-        SidecarStore sidecars = new SidecarStore(InstallationKey.loadOrCreate(stateDir), clock);
+        SidecarStore sidecars = new SidecarStore(InstallationKey.loadOrCreate(stateDir), clock,
+                config.sidecars() == ChuteConfig.SidecarLocation.STATE_DIR ? stateDir.resolve("sidecars") : null);
+        UploadLedger ledger = new UploadLedger(stateDir, clock);
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
         queue = new UploadQueue(config.upload().queueCapacity(), clock);
         ChuteMetrics metrics = new ChuteMetrics(registry, queue);
@@ -99,8 +104,14 @@ public class Pipeline {
         partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
         timer = Executors.newScheduledThreadPool(1, named("chute-timer-"));
         engine = new ObjectUploader(s3, partExecutor, config.upload().multipartThreshold().asLongValue(),
-                config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), config.s3().maxParts(), metrics);
-        FileUploader uploader = new FileUploader(engine, sidecars, completion, S3ClientFactory.endpointId(config.s3()), clock);
+                config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), config.s3().maxParts(),
+                config.s3().fullObjectChecksum(), metrics);
+        String endpointId = S3ClientFactory.endpointId(config.s3());
+        FileUploader uploader = new FileUploader(engine, sidecars, ledger, completion, endpointId, clock);
+        janitor = new OrphanJanitor(ledger, sidecars, engine, endpointId, queue::isInFlight, clock,
+                config.janitor().orphanTtl(), metrics::orphanAborted);
+        sweepOrphans(true);
+        warnWithoutLifecycleRule();
         gate = new StabilityGate(clock, stable -> {
             boolean queued = queue.offer(stable);
             if (queued) {
@@ -151,6 +162,42 @@ public class Pipeline {
         if (started) {
             watcher.rescanAll();
         }
+    }
+
+    @Scheduled(every = "${chute.janitor.interval}", delayed = "${chute.janitor.interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void periodicSweep() {
+        if (started) {
+            sweepOrphans(false);
+        }
+    }
+
+    private void sweepOrphans(boolean startup) {
+        try {
+            int aborted = janitor.sweep(startup);
+            if (aborted > 0) {
+                LOG.infof("orphan janitor aborted %d multipart upload(s) of this installation", aborted);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("orphan janitor sweep failed (%s); it runs again in %s", e.toString(), config.janitor().interval());
+        }
+    }
+
+    /** Uploads orphaned before Chute knew their id can only be removed by a bucket lifecycle rule. */
+    private void warnWithoutLifecycleRule() {
+        rules.stream().map(DropRule::bucket).distinct().forEach(bucket -> {
+            try {
+                boolean hasRule = s3.getBucketLifecycleConfiguration(b -> b.bucket(bucket)).rules().stream()
+                        .anyMatch(r -> r.abortIncompleteMultipartUpload() != null);
+                if (!hasRule) {
+                    LOG.warnf("bucket=%s has no AbortIncompleteMultipartUpload lifecycle rule; add one (e.g. 7 days)"
+                            + " so uploads orphaned outside Chute's knowledge are removed", bucket);
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("bucket=%s lifecycle configuration not readable (%s); make sure an"
+                        + " AbortIncompleteMultipartUpload rule exists", bucket, e.getMessage());
+            }
+        });
     }
 
     @Scheduled(every = "30s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

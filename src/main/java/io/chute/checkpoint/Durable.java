@@ -36,6 +36,11 @@ public final class Durable {
 
     /** Writes {@code content} to {@code target} via temp file + fsync + atomic rename; owner-only permissions. */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
+        writeAtomically(target, content, () -> { });
+    }
+
+    /** As {@link #writeAtomically(Path, byte[])}; {@code beforeRename} runs once the temp file is synced. */
+    public static void writeAtomically(Path target, byte[] content, Runnable beforeRename) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
@@ -43,6 +48,7 @@ public final class Durable {
             restrictToOwner(tmp);
             Files.write(tmp, content, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             fsync(tmp);
+            beforeRename.run();
             moveAtomically(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);

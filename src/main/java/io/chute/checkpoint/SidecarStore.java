@@ -1,5 +1,6 @@
 package io.chute.checkpoint;
 
+import io.chute.faults.CrashPoint;
 import io.chute.multipart.CompletedPart;
 import io.chute.multipart.MultipartSession;
 import io.chute.multipart.UploadJournal;
@@ -33,23 +34,57 @@ public final class SidecarStore {
 
     private final SidecarCodec codec;
     private final Clock clock;
+    private final Path mirrorRoot;
 
+    /** Sidecars beside their files. */
     public SidecarStore(byte[] installationKey, Clock clock) {
+        this(installationKey, clock, null);
+    }
+
+    /**
+     * @param mirrorRoot when not null, sidecars live under this folder, mirroring each file's absolute path
+     *                   (for read-only drop folders); otherwise beside their files
+     */
+    public SidecarStore(byte[] installationKey, Clock clock, Path mirrorRoot) {
         this.codec = new SidecarCodec(installationKey);
         this.clock = clock;
+        this.mirrorRoot = mirrorRoot == null ? null : mirrorRoot.toAbsolutePath().normalize();
     }
 
-    /** The sidecar of a file: {@code <file>.upload_state} beside it. */
+    /** The sidecar of a file: {@code <file>.upload_state} beside it, or its mirror under the state dir. */
     public Path sidecarOf(Path file) {
-        return file.resolveSibling(file.getFileName() + CandidateFilter.SIDECAR_SUFFIX);
+        String name = file.getFileName() + CandidateFilter.SIDECAR_SUFFIX;
+        if (mirrorRoot == null) {
+            return file.resolveSibling(name);
+        }
+        Path abs = file.toAbsolutePath().normalize();
+        Path relative = abs.getRoot() == null ? abs : abs.getRoot().relativize(abs);
+        return mirrorRoot.resolve(relative.toString()).resolveSibling(name);
     }
 
-    /** Loads a file's sidecar; empty when it has none. */
+    /**
+     * Loads a file's sidecar; empty when it has none. Also removes temp files that an atomic sidecar write
+     * interrupted by a crash left behind (callers hold the file exclusively, so none is being written now).
+     */
     public Optional<Checkpoint> load(Path file) throws IOException {
+        removeInterruptedWrites(file);
         try {
             return Optional.of(codec.decode(Files.readAllBytes(sidecarOf(file))));
         } catch (NoSuchFileException none) {
             return Optional.empty();
+        }
+    }
+
+    private void removeInterruptedWrites(Path file) throws IOException {
+        Path sidecar = sidecarOf(file);
+        if (!Files.isDirectory(sidecar.getParent())) {
+            return;
+        }
+        String prefix = "." + sidecar.getFileName();
+        try (var siblings = Files.newDirectoryStream(sidecar.getParent(), prefix + "*.tmp")) {
+            for (Path temp : siblings) {
+                Files.deleteIfExists(temp);
+            }
         }
     }
 
@@ -91,7 +126,7 @@ public final class SidecarStore {
         @Override
         public synchronized void started(MultipartSession session) throws IOException {
             SidecarHeader header = headerFor.apply(session);
-            Durable.writeAtomically(sidecarOf(file), codec.encodeHeader(header));
+            Durable.writeAtomically(sidecarOf(file), codec.encodeHeader(header), CrashPoint.DURING_HEADER_WRITE::reached);
             uploadId = header.uploadId();
             closeChannel();
         }
@@ -114,6 +149,12 @@ public final class SidecarStore {
                 channel = FileChannel.open(sidecarOf(file), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             }
             ByteBuffer line = ByteBuffer.wrap(codec.encodePart(uploadId, part));
+            if (CrashPoint.MID_CHECKPOINT.armed()) {
+                channel.write(line.slice().limit(line.remaining() / 2));
+                channel.force(false);
+                CrashPoint.MID_CHECKPOINT.reached();
+                line.position(line.remaining() / 2);
+            }
             while (line.hasRemaining()) {
                 channel.write(line);
             }

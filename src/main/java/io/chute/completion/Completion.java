@@ -3,6 +3,7 @@ package io.chute.completion;
 import io.chute.checkpoint.SidecarStore;
 import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.DropRule;
+import io.chute.faults.CrashPoint;
 import io.chute.multipart.ObjectProof;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StableFile;
@@ -44,7 +45,9 @@ public final class Completion {
 
     /** Records the verified upload and applies the rule's post-action. */
     public void uploaded(StableFile file, ObjectProof proof) throws IOException {
+        CrashPoint.AFTER_VERIFY.reached();
         receipts.record(file.rule().name(), file.path(), file.identity(), proof, clock.instant());
+        CrashPoint.AFTER_RECEIPT.reached();
         finish(file.rule(), file.path());
     }
 
@@ -57,6 +60,7 @@ public final class Completion {
             case DELETE -> Files.deleteIfExists(file);
             case MOVE -> moveInto(rule.archiveDir().orElseThrow(), rule, file);
         }
+        CrashPoint.AFTER_POST_ACTION.reached();
         sidecars.delete(file);
         if (action != AfterUpload.KEEP) {
             receipts.remove(rule.name(), file); // the source is gone; nothing can be uploaded twice

@@ -26,6 +26,13 @@ public interface ChuteConfig {
     @WithDefault(".chute")
     Path stateDir();
 
+    /**
+     * Where multipart checkpoints live: {@code beside} each file ({@code <file>.upload_state}), or under
+     * {@code <state-dir>/sidecars/} mirroring the file's absolute path, for read-only drop folders.
+     */
+    @WithDefault("beside")
+    SidecarLocation sidecars();
+
     /** Upload engine bounds. */
     Upload upload();
 
@@ -34,6 +41,9 @@ public interface ChuteConfig {
 
     /** Discovery settings shared by all rules. */
     Watch watch();
+
+    /** Cleanup of this installation's orphaned multipart uploads. */
+    Janitor janitor();
 
     /** Drop folders and where their files go. */
     List<Rule> rules();
@@ -65,6 +75,13 @@ public interface ChuteConfig {
 
         /** Static secret access key; prefer the default credential chain. */
         Optional<String> secretAccessKey();
+
+        /**
+         * Multipart uploads carry a FULL_OBJECT CRC32C (combined from the parts) instead of S3's COMPOSITE
+         * checksum-of-checksums; switch off for stores that reject the checksum type.
+         */
+        @WithDefault("true")
+        boolean fullObjectChecksum();
 
         /** Largest number of parts one multipart upload may use (S3 allows 10,000; some clones fewer). */
         @WithDefault("10000")
@@ -122,6 +139,16 @@ public interface ChuteConfig {
         Duration grace();
     }
 
+    interface Janitor {
+        /** An unreferenced upload of this installation older than this is aborted by the periodic sweep. */
+        @WithDefault("24h")
+        Duration orphanTtl();
+
+        /** How often the periodic sweep runs (a sweep also runs at every start). */
+        @WithDefault("1h")
+        Duration interval();
+    }
+
     interface Watch {
         /** How often the stability gate re-examines files it is tracking. */
         @WithDefault("250ms")
@@ -176,6 +203,10 @@ public interface ChuteConfig {
         /** Extra object metadata (x-amz-meta-*). */
         @WithName("metadata")
         Map<String, String> metadata();
+    }
+
+    enum SidecarLocation {
+        BESIDE, STATE_DIR
     }
 
     enum AfterUpload {

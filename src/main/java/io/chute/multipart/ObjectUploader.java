@@ -1,10 +1,12 @@
 package io.chute.multipart;
 
+import io.chute.faults.CrashPoint;
 import io.chute.stability.FileIdentity;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.Part;
@@ -47,10 +49,13 @@ public final class ObjectUploader {
     private final int maxParts;
     private final TransferListener listener;
     private final ObjectVerifier verifier;
+    private final boolean fullObjectChecksum;
     private volatile boolean stopping;
 
     public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
-                          long configuredPartSizeInBytes, int maxParts, TransferListener listener) {
+                          long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
+                          TransferListener listener) {
+        this.fullObjectChecksum = fullObjectChecksum;
         this.s3 = s3;
         this.partExecutor = partExecutor;
         this.multipartThresholdInBytes = multipartThresholdInBytes;
@@ -100,7 +105,7 @@ public final class ObjectUploader {
                 "application/octet-stream"));
         listener.bytesSent(request.file(), size);
         ensureUnchanged(request);
-        return verifier.verify(request.bucket(), request.key(), size, List.of(digest), false);
+        return verifier.verify(request.bucket(), request.key(), size, List.of(digest), false, null);
     }
 
     private ObjectProof multipart(ObjectRequest request, FileChannel channel, UploadJournal journal,
@@ -111,7 +116,8 @@ public final class ObjectUploader {
         if (resume.isPresent()) {
             PartPlan plan = PartPlan.of(size, resume.get().partSizeInBytes(), maxParts);
             if (plan.partSizeInBytes() == resume.get().partSizeInBytes()) {
-                session = new MultipartSession(request.bucket(), request.key(), resume.get().uploadId(), plan);
+                session = new MultipartSession(request.bucket(), request.key(), resume.get().uploadId(), plan,
+                        resume.get().fullObjectChecksum());
                 try {
                     done.putAll(reconcile(session, resume.get().journaledParts()));
                     journal.resumed(session, done.values());
@@ -122,6 +128,8 @@ public final class ObjectUploader {
                     }
                     LOG.infof("bucket=%s key=%s uploadId=%s no longer exists and no matching object; starting over",
                             request.bucket(), request.key(), session.uploadId());
+                    listener.bytesResent(resume.get().journaledParts().values().stream()
+                            .mapToLong(CompletedPart::sizeInBytes).sum());
                     session = null;
                 }
             }
@@ -130,14 +138,20 @@ public final class ObjectUploader {
             throw new InterruptedException("shutting down");
         }
         if (session == null) {
+            journal.creating(request.bucket(), request.key());
             session = create(request, size);
+            CrashPoint.AFTER_CREATE.reached();
             journal.started(session);
+            CrashPoint.AFTER_HEADER.reached();
         }
         List<CompletedPart> parts = sendMissingParts(request, channel, session, done, journal);
         ensureUnchanged(request);
+        CrashPoint.BEFORE_COMPLETE.reached();
         complete(session, parts);
+        CrashPoint.AFTER_COMPLETE.reached();
         List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
-        return verifier.verify(request.bucket(), request.key(), size, digests, true);
+        return verifier.verify(request.bucket(), request.key(), size, digests, true,
+                session.fullObjectChecksum() ? Crc32cCombine.fullObjectCrc32c(parts) : null);
     }
 
     private MultipartSession create(ObjectRequest request, long size) {
@@ -147,10 +161,11 @@ public final class ObjectUploader {
                     plan.partSizeInBytes(), maxParts);
         }
         String uploadId = s3.createMultipartUpload(b -> b.bucket(request.bucket()).key(request.key())
-                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).metadata(request.metadata())).uploadId();
+                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).metadata(request.metadata())
+                .checksumType(fullObjectChecksum ? ChecksumType.FULL_OBJECT : null)).uploadId();
         LOG.debugf("path=%s bucket=%s key=%s uploadId=%s created, %d parts of %d bytes", request.file(),
                 request.bucket(), request.key(), uploadId, plan.partCount(), plan.partSizeInBytes());
-        return new MultipartSession(request.bucket(), request.key(), uploadId, plan);
+        return new MultipartSession(request.bucket(), request.key(), uploadId, plan, fullObjectChecksum);
     }
 
     /** Parts that both the journal and S3 hold with the same size and ETag (and CRC32C where S3 lists one). */
@@ -245,7 +260,9 @@ public final class ObjectUploader {
         ensureUnchanged(request);
         CompletedPart completed = new CompletedPart(partNumber, length, ObjectVerifier.unquote(response.eTag()),
                 digest.crc32cBase64(), digest.md5Base64());
+        CrashPoint.AFTER_PART_BEFORE_CHECKPOINT.reached();
         journal.partCompleted(completed);
+        CrashPoint.AFTER_CHECKPOINT.reached();
         listener.bytesSent(request.file(), length);
         listener.partUploaded(Duration.ofNanos(System.nanoTime() - started));
         return completed;
@@ -256,21 +273,38 @@ public final class ObjectUploader {
                 .map(p -> software.amazon.awssdk.services.s3.model.CompletedPart.builder()
                         .partNumber(p.partNumber()).eTag(p.etag()).checksumCRC32C(p.crc32c()).build())
                 .toList();
-        s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+        CompleteMultipartUploadRequest.Builder request = CompleteMultipartUploadRequest.builder()
                 .bucket(session.bucket()).key(session.key()).uploadId(session.uploadId())
-                .multipartUpload(m -> m.parts(completed)).build());
+                .multipartUpload(m -> m.parts(completed));
+        if (session.fullObjectChecksum()) {
+            request.checksumType(ChecksumType.FULL_OBJECT).checksumCRC32C(Crc32cCombine.fullObjectCrc32c(parts));
+        }
+        s3.completeMultipartUpload(request.build());
         LOG.debugf("bucket=%s key=%s uploadId=%s completed with %d parts", session.bucket(), session.key(),
                 session.uploadId(), parts.size());
     }
 
-    /** Aborts a multipart upload; used when its source changed. Failure is logged with what to clean up. */
-    public void abort(String bucket, String key, String uploadId) {
+    /**
+     * Aborts a multipart upload; returns true when it is gone (aborted now, or already completed or aborted).
+     * Failure is logged with what to clean up.
+     */
+    public boolean abort(String bucket, String key, String uploadId) {
         try {
             s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+            return true;
+        } catch (NoSuchUploadException alreadyGone) {
+            return true;
         } catch (RuntimeException e) {
-            LOG.warnf("bucket=%s key=%s uploadId=%s abort failed (%s); the orphan janitor or a bucket lifecycle"
-                    + " rule must remove it", bucket, key, uploadId, e.toString());
+            LOG.warnf("bucket=%s key=%s uploadId=%s abort failed (%s); the orphan janitor retries it, or a bucket"
+                    + " lifecycle rule (AbortIncompleteMultipartUpload) removes it", bucket, key, uploadId, e.toString());
+            return false;
         }
+    }
+
+    /** Multipart uploads in progress under exactly this key (all pages). */
+    public List<software.amazon.awssdk.services.s3.model.MultipartUpload> uploadsOf(String bucket, String key) {
+        return s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(key)).uploads().stream()
+                .filter(u -> key.equals(u.key())).toList();
     }
 
     private static PartDigest digestOf(CompletedPart part) {

@@ -26,10 +26,11 @@ final class ObjectVerifier {
         this.s3 = s3;
     }
 
-    ObjectProof verify(String bucket, String key, long size, List<PartDigest> parts, boolean multipart)
-            throws VerificationFailedException {
+    /** {@code fullObjectCrc} is the combined CRC32C of a multipart object (FULL_OBJECT type), else null. */
+    ObjectProof verify(String bucket, String key, long size, List<PartDigest> parts, boolean multipart,
+                       String fullObjectCrc) throws VerificationFailedException {
         HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED));
-        Optional<ObjectProof> proof = match(bucket, key, size, parts, multipart, head);
+        Optional<ObjectProof> proof = match(bucket, key, size, parts, multipart, fullObjectCrc, head);
         if (proof.isEmpty()) {
             throw new VerificationFailedException("bucket=" + bucket + " key=" + key + " HeadObject reported size "
                     + head.contentLength() + " crc32c " + head.checksumCRC32C() + " etag " + head.eTag()
@@ -56,21 +57,25 @@ final class ObjectVerifier {
             throw e;
         }
         List<PartDigest> digests = new ArrayList<>();
+        List<CompletedPart> parts = new ArrayList<>();
         for (int n = 1; n <= plan.partCount(); n++) {
-            digests.add(PartDigest.of(channel, plan.offsetOf(n), plan.lengthOf(n)));
+            PartDigest d = PartDigest.of(channel, plan.offsetOf(n), plan.lengthOf(n));
+            digests.add(d);
+            parts.add(new CompletedPart(n, plan.lengthOf(n), "", d.crc32cBase64(), d.md5Base64()));
         }
-        return match(request.bucket(), request.key(), request.identity().sizeInBytes(), digests, true, head);
+        return match(request.bucket(), request.key(), request.identity().sizeInBytes(), digests, true,
+                Crc32cCombine.fullObjectCrc32c(parts), head);
     }
 
     private static Optional<ObjectProof> match(String bucket, String key, long size, List<PartDigest> parts,
-                                               boolean multipart, HeadObjectResponse head) {
+                                               boolean multipart, String fullObjectCrc, HeadObjectResponse head) {
         if (head.contentLength() == null || head.contentLength() != size) {
             return Optional.empty();
         }
         String etag = unquote(head.eTag());
         String crc = head.checksumCRC32C();
         if (crc != null) {
-            return crc.equals(expectedCrc(parts, multipart))
+            return crc.equals(expectedCrc(parts, multipart)) || crc.equals(fullObjectCrc)
                     ? Optional.of(new ObjectProof(bucket, key, size, etag, crc, "crc32c"))
                     : Optional.empty();
         }

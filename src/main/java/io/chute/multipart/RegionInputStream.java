@@ -1,5 +1,7 @@
 package io.chute.multipart;
 
+import io.chute.faults.CrashPoint;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -13,12 +15,14 @@ final class RegionInputStream extends InputStream {
 
     private final FileChannel channel;
     private final long end;
+    private final long middle;
     private long position;
 
     RegionInputStream(FileChannel channel, long offset, long length) {
         this.channel = channel;
         this.position = offset;
         this.end = offset + length;
+        this.middle = offset + length / 2;
     }
 
     @Override
@@ -38,6 +42,9 @@ final class RegionInputStream extends InputStream {
             throw new SourceChangedException("file shrank while part was sent (at byte " + position + ")");
         }
         position += read;
+        if (position >= middle && position - read < middle) {
+            CrashPoint.MID_PART.reached();
+        }
         return read;
     }
 

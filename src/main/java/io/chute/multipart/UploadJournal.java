@@ -9,6 +9,10 @@ import java.util.Collection;
  */
 public interface UploadJournal {
 
+    /** Right before CreateMultipartUpload, so a crash just after it still leaves a trace. */
+    default void creating(String bucket, String key) throws IOException {
+    }
+
     /** Right after CreateMultipartUpload, before any part is sent. */
     void started(MultipartSession session) throws IOException;
 

@@ -37,6 +37,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String RESUMES = "chute.resumes";
     public static final String WATCH_OVERFLOWS = "chute.watch.overflows";
     public static final String RESCANS = "chute.rescans";
+    public static final String ORPHANS_ABORTED = "chute.orphan.uploads.aborted";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -52,6 +53,10 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
         this.uploadedBytes = registry.counter(UPLOADED_BYTES);
         this.resentBytes = registry.counter(RESENT_BYTES);
         this.partDuration = Timer.builder(PART_DURATION).publishPercentileHistogram().register(registry);
+    }
+
+    public void orphanAborted() {
+        registry.counter(ORPHANS_ABORTED).increment();
     }
 
     public void discovered(DropRule rule) {

@@ -23,6 +23,8 @@ public final class FailureClassifier {
     private static final Set<String> CREDENTIAL_CODES = Set.of("InvalidAccessKeyId", "SignatureDoesNotMatch",
             "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AuthorizationHeaderMalformed");
 
+    private static final Set<String> REBUILD_CODES = Set.of("InvalidPart", "InvalidPartOrder", "EntityTooSmall");
+
     private FailureClassifier() {
     }
 
@@ -69,10 +71,23 @@ public final class FailureClassifier {
         if (e.statusCode() >= 500) {
             return new RetryLater(FailureReason.SERVER_ERROR, detail, false);
         }
+        if (code.equals("EntityTooLarge") || code.equals("KeyTooLongError")) {
+            return new UploadOutcome.Rejected(FailureReason.CLIENT_ERROR, detail);
+        }
         if (code.equals("BadDigest") || code.equals("XAmzContentChecksumMismatch") || code.equals("InvalidDigest")) {
             return new SourceChanged("server saw different bytes than were checksummed: " + detail);
         }
         return new RetryLater(FailureReason.CLIENT_ERROR, detail, false);
+    }
+
+    /**
+     * Whether S3 refused the parts themselves at Complete (InvalidPart, InvalidPartOrder, EntityTooSmall): the
+     * checkpointed upload cannot be completed and must be rebuilt from scratch; repeated refusals end in
+     * quarantine through the attempt budget.
+     */
+    public static boolean needsRebuild(Throwable failure) {
+        return unwrap(failure) instanceof S3Exception s3 && s3.awsErrorDetails() != null
+                && REBUILD_CODES.contains(s3.awsErrorDetails().errorCode());
     }
 
     static Throwable unwrap(Throwable t) {

@@ -5,6 +5,7 @@ import io.chute.checkpoint.CorruptSidecarException;
 import io.chute.checkpoint.FileSample;
 import io.chute.checkpoint.SidecarHeader;
 import io.chute.checkpoint.SidecarStore;
+import io.chute.checkpoint.UploadLedger;
 import io.chute.completion.Completion;
 import io.chute.multipart.MultipartSession;
 import io.chute.multipart.ObjectProof;
@@ -33,14 +34,16 @@ public final class FileUploader {
 
     private final ObjectUploader engine;
     private final SidecarStore sidecars;
+    private final UploadLedger ledger;
     private final Completion completion;
     private final String endpointId;
     private final Clock clock;
 
-    public FileUploader(ObjectUploader engine, SidecarStore sidecars, Completion completion, String endpointId,
-                        Clock clock) {
+    public FileUploader(ObjectUploader engine, SidecarStore sidecars, UploadLedger ledger, Completion completion,
+                        String endpointId, Clock clock) {
         this.engine = engine;
         this.sidecars = sidecars;
+        this.ledger = ledger;
         this.completion = completion;
         this.endpointId = endpointId;
         this.clock = clock;
@@ -68,11 +71,15 @@ public final class FileUploader {
             String key = checkpoint.isPresent() ? checkpoint.get().header().key()
                     : ObjectKeyResolver.resolve(file.rule(), file.relativePath());
             Optional<ResumePoint> resume = checkpoint.map(c ->
-                    new ResumePoint(c.header().uploadId(), c.header().partSize(), c.parts()));
+                    new ResumePoint(c.header().uploadId(), c.header().partSize(), c.parts(),
+                            ResumePoint.CRC32C_FULL_OBJECT.equals(c.header().checksumAlgorithm())));
             ObjectRequest request = new ObjectRequest(file.path(), now, bucket, key, file.rule().metadata());
             String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
-            try (SidecarStore.Journal journal = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
+            try (SidecarStore.Journal sidecar = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
+                LedgeredJournal journal = new LedgeredJournal(ledger, sidecar, endpointId, file.path(),
+                        checkpoint.map(c -> refOf(c.header().uploadId())).orElse(null));
                 ObjectProof proof = engine.upload(request, journal, resume);
+                journal.ended();
                 return new UploadOutcome.Completed(proof, resume.isPresent());
             }
         } catch (InvalidKeyException e) {
@@ -84,6 +91,8 @@ public final class FileUploader {
             UploadOutcome outcome = FailureClassifier.classify(e);
             if (outcome instanceof UploadOutcome.SourceChanged changed) {
                 abandon(file, changed.detail());
+            } else if (FailureClassifier.needsRebuild(e)) {
+                abandon(file, "S3 refused the assembled parts (" + e.getMessage() + "); rebuilding from scratch");
             }
             return outcome;
         }
@@ -111,9 +120,7 @@ public final class FileUploader {
         LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s checkpoint is for %s; aborting it and starting over",
                 file.rule().name(), file.path(), h.bucket(), h.key(), h.uploadId(),
                 sameFile ? "another endpoint (" + h.endpoint() + ")" : "an earlier version of the file");
-        if (h.endpoint().equals(endpointId)) {
-            engine.abort(h.bucket(), h.key(), h.uploadId());
-        }
+        abortAndForget(h);
         sidecars.delete(file.path());
         return Optional.empty();
     }
@@ -126,9 +133,7 @@ public final class FileUploader {
                 SidecarHeader h = cp.get().header();
                 LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s aborting: %s", file.rule().name(),
                         file.path(), h.bucket(), h.key(), h.uploadId(), why);
-                if (h.endpoint().equals(endpointId)) {
-                    engine.abort(h.bucket(), h.key(), h.uploadId());
-                }
+                abortAndForget(h);
             }
             sidecars.delete(file.path());
         } catch (IOException e) {
@@ -136,10 +141,29 @@ public final class FileUploader {
         }
     }
 
+    private void abortAndForget(SidecarHeader h) throws IOException {
+        if (h.endpoint().equals(endpointId) && engine.abort(h.bucket(), h.key(), h.uploadId())) {
+            String ref = refOf(h.uploadId());
+            if (ref != null) {
+                ledger.ended(ref);
+            }
+        }
+    }
+
+    /** The ledger reference of an upload id, or null when the ledger does not know it. */
+    private String refOf(String uploadId) {
+        try {
+            return ledger.open().stream().filter(e -> uploadId.equals(e.uploadId())).map(UploadLedger.Entry::ref)
+                    .findFirst().orElse(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     private SidecarHeader header(MultipartSession s, FileIdentity id, String sample, Optional<Checkpoint> resumed) {
         String createdAt = resumed.filter(c -> c.header().uploadId().equals(s.uploadId()))
                 .map(c -> c.header().createdAt()).orElse(clock.instant().toString());
         return new SidecarHeader(SidecarHeader.VERSION, id.sizeInBytes(), id.mtimeMillis(), id.fileKey(), sample,
-                endpointId, s.bucket(), s.key(), s.uploadId(), s.plan().partSizeInBytes(), "CRC32C", createdAt);
+                endpointId, s.bucket(), s.key(), s.uploadId(), s.plan().partSizeInBytes(), s.checksumName(), createdAt);
     }
 }

@@ -161,6 +161,35 @@ class PackagedDaemonIT {
     }
 
     @Test
+    void sigtermDuringALargeUpload_exitsWithSuccess_keepsTheMultipartUpload_andTheNextStartResumesIt() throws Exception {
+        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3MOCK); S3Client client = s3.newClient()) {
+            s3.createBucket(BUCKET);
+            Path config = writeConfig(s3, "delete", "  shutdown: {grace: 20s}\n");
+            Path big = tmp.resolve("inbox/big.bin");
+            String sha = Files2.writeRandom(tmp.resolve("staging.bin"), 400 * MIB, 9);
+            Path sidecar = big.resolveSibling("big.bin.upload_state");
+            try (DaemonProcess first = DaemonProcess.start(config, tmp.resolve("first.log"))) {
+                first.awaitLog("Chute started", Duration.ofSeconds(60));
+                Files.move(tmp.resolve("staging.bin"), big);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> journaledParts(sidecar) >= 3);
+                long start = System.nanoTime();
+                assertThat(first.sigterm(Duration.ofSeconds(40))).as("exit status after SIGTERM").isIn(0, 143);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(25));
+                assertThat(first.logText()).contains("Chute stopped");
+            }
+            assertThat(sidecar).exists();
+            assertThat(client.listMultipartUploads(b -> b.bucket(BUCKET)).uploads())
+                    .as("SIGTERM never aborts a multipart upload").hasSize(1);
+            try (DaemonProcess second = DaemonProcess.start(config, tmp.resolve("second.log"))) {
+                await().atMost(Duration.ofSeconds(180)).until(() -> !Files.exists(big));
+                assertThat(second.logText()).containsPattern("resuming: \\d+ of 80 parts already in S3");
+            }
+            assertThat(objectSha(client, "in/big.bin")).isEqualTo(sha);
+        }
+    }
+
+    @Test
     void credentialsFromStandardEnvironmentVariables_areUsedWhenTheConfigurationNamesNone() throws Exception {
         try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3PROXY); S3Client client = s3.newClient()) {
             s3.createBucket(BUCKET);

@@ -63,6 +63,22 @@ class PartPlanTest {
     }
 
     @Test
+    void plan_sparseMultiTebibyteFile_coversItWithinTheCaps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path sparse = tmp.resolve("sparse.bin");
+        long size = 12L * 1024 * 1024 * MIB; // 12 TiB, no blocks allocated
+        try (var raf = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            raf.setLength(size);
+        } catch (java.io.IOException tooLargeForThisFileSystem) {
+            org.junit.jupiter.api.Assumptions.abort("file system refuses a 12 TiB sparse file: " + tooLargeForThisFileSystem);
+        }
+        PartPlan plan = PartPlan.of(java.nio.file.Files.size(sparse), 0, 10_000);
+        assertThat(plan.partCount()).isLessThanOrEqualTo(10_000);
+        assertThat(plan.partSizeInBytes() % MIB).isZero();
+        assertThat(plan.offsetOf(plan.partCount()) + plan.lengthOf(plan.partCount())).isEqualTo(size);
+    }
+
+    @Test
     void plan_fileTooLargeForFiveGibParts_isRefused() {
         assertThatThrownBy(() -> PartPlan.of(5 * 1024 * MIB * 10_001L, 0, 10_000))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("5 GiB");

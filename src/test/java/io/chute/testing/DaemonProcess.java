@@ -43,20 +43,23 @@ public final class DaemonProcess implements AutoCloseable {
         return jar;
     }
 
-    /** Starts the daemon with a configuration file; {@code log} receives stdout and stderr. */
-    public static DaemonProcess start(Path config, Path log, String... args) throws IOException {
-        return start(config, log, java.util.Map.of(), args);
+    /**
+     * Starts the daemon with a configuration file; {@code log} receives stdout and stderr; {@code jvmOptions}
+     * (e.g. {@code -Dname=value}) go before {@code -jar}.
+     */
+    public static DaemonProcess start(Path config, Path log, String... jvmOptions) throws IOException {
+        return start(config, log, java.util.Map.of(), jvmOptions);
     }
 
     /** As {@link #start(Path, Path, String...)}, with extra environment variables for the process. */
-    public static DaemonProcess start(Path config, Path log, java.util.Map<String, String> env, String... args)
+    public static DaemonProcess start(Path config, Path log, java.util.Map<String, String> env, String... jvmOptions)
             throws IOException {
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dquarkus.config.locations=" + config.toAbsolutePath(),
-                "-Dquarkus.management.port=" + port, "-Dquarkus.management.host=127.0.0.1",
-                "-jar", appJar().toString()));
-        cmd.addAll(List.of(args));
+                "-Dquarkus.management.port=" + port, "-Dquarkus.management.host=127.0.0.1"));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-jar", appJar().toString()));
         Files.createDirectories(log.toAbsolutePath().getParent());
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

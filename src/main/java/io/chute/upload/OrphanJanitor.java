@@ -1,0 +1,114 @@
+package io.chute.upload;
+
+import io.chute.checkpoint.Checkpoint;
+import io.chute.checkpoint.SidecarStore;
+import io.chute.checkpoint.UploadLedger;
+import io.chute.multipart.ObjectUploader;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * Aborts this installation's orphaned multipart uploads: those in the ledger that no sidecar references and no
+ * worker is uploading. At startup (nothing in flight yet) every unreferenced upload is an orphan; the
+ * periodic sweep waits until an entry is older than the TTL. Uploads another client owns are never touched:
+ * only ledger entries are considered, and for a crash between intent and id only uploads of that exact key
+ * initiated around the intent's time.
+ */
+public final class OrphanJanitor {
+
+    private static final Logger LOG = Logger.getLogger(OrphanJanitor.class);
+    private static final Duration INTENT_WINDOW = Duration.ofMinutes(5);
+
+    private final UploadLedger ledger;
+    private final SidecarStore sidecars;
+    private final ObjectUploader engine;
+    private final String endpointId;
+    private final Predicate<Path> inFlight;
+    private final Clock clock;
+    private final Duration ttl;
+    private final Runnable onAbort;
+
+    public OrphanJanitor(UploadLedger ledger, SidecarStore sidecars, ObjectUploader engine, String endpointId,
+                         Predicate<Path> inFlight, Clock clock, Duration ttl, Runnable onAbort) {
+        this.ledger = ledger;
+        this.sidecars = sidecars;
+        this.engine = engine;
+        this.endpointId = endpointId;
+        this.inFlight = inFlight;
+        this.clock = clock;
+        this.ttl = ttl;
+        this.onAbort = onAbort;
+    }
+
+    /** One sweep; {@code startup} treats every unreferenced entry as an orphan. Returns uploads aborted. */
+    public int sweep(boolean startup) throws IOException {
+        int aborted = 0;
+        Instant now = clock.instant();
+        for (UploadLedger.Entry e : ledger.open()) {
+            Path source = Path.of(e.path());
+            boolean young = Duration.between(e.time(), now).compareTo(ttl) < 0;
+            if (!endpointId.equals(e.endpoint()) || inFlight.test(source) || (!startup && young)) {
+                continue;
+            }
+            Optional<String> referenced = referencedUploadId(source);
+            if (e.uploadId() != null) {
+                if (referenced.filter(e.uploadId()::equals).isPresent()) {
+                    continue;
+                }
+                if (engine.abort(e.bucket(), e.key(), e.uploadId())) {
+                    LOG.infof("bucket=%s key=%s uploadId=%s orphaned upload of %s aborted", e.bucket(), e.key(),
+                            e.uploadId(), source);
+                    ledger.ended(e.ref());
+                    aborted++;
+                    onAbort.run();
+                }
+            } else {
+                aborted += abortUnrecorded(e, referenced);
+            }
+        }
+        ledger.compact();
+        return aborted;
+    }
+
+    /** A crash between intent and id: abort uploads of that key created around the intent's time. */
+    private int abortUnrecorded(UploadLedger.Entry intent, Optional<String> referenced) throws IOException {
+        int aborted = 0;
+        boolean allGone = true;
+        for (MultipartUpload u : engine.uploadsOf(intent.bucket(), intent.key())) {
+            Instant initiated = u.initiated();
+            boolean aroundIntent = initiated != null && !initiated.isBefore(intent.time().minus(INTENT_WINDOW))
+                    && !initiated.isAfter(intent.time().plus(INTENT_WINDOW));
+            if (!aroundIntent || referenced.filter(u.uploadId()::equals).isPresent()) {
+                continue;
+            }
+            if (engine.abort(intent.bucket(), intent.key(), u.uploadId())) {
+                LOG.infof("bucket=%s key=%s uploadId=%s orphaned upload (created just before a crash) aborted",
+                        intent.bucket(), intent.key(), u.uploadId());
+                aborted++;
+                onAbort.run();
+            } else {
+                allGone = false;
+            }
+        }
+        if (allGone) {
+            ledger.ended(intent.ref());
+        }
+        return aborted;
+    }
+
+    private Optional<String> referencedUploadId(Path source) {
+        try {
+            return sidecars.load(source).map(Checkpoint::header).map(h -> h.uploadId());
+        } catch (IOException unreadable) {
+            return Optional.empty(); // a corrupt sidecar is set aside when its file is next uploaded
+        }
+    }
+}

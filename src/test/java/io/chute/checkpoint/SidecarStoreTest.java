@@ -1,0 +1,80 @@
+package io.chute.checkpoint;
+
+import io.chute.multipart.CompletedPart;
+import io.chute.multipart.MultipartSession;
+import io.chute.multipart.PartPlan;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SidecarStoreTest {
+
+    static final byte[] KEY = new byte[32];
+    static final SidecarHeader HEADER = new SidecarHeader(1, 20L << 20, 1, "k", "s", "e", "b", "key", "up-1",
+            5L << 20, "CRC32C", "t");
+
+    @TempDir
+    Path tmp;
+
+    private void journal(SidecarStore store, Path file, int parts) throws Exception {
+        try (SidecarStore.Journal j = store.journal(file, s -> HEADER)) {
+            j.started(new MultipartSession("b", "key", "up-1", PartPlan.of(20L << 20, 5L << 20, 10_000)));
+            for (int n = 1; n <= parts; n++) {
+                j.partCompleted(new CompletedPart(n, 5L << 20, "etag-" + n, "crc", "md5"));
+            }
+        }
+    }
+
+    @Test
+    void journal_besideTheFile_isOwnerOnlyAndHoldsNoCredentials() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        Path file = Files.createFile(tmp.resolve("data.bin"));
+        journal(store, file, 3);
+        Path sidecar = tmp.resolve("data.bin.upload_state");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sidecar))).isEqualTo("rw-------");
+        assertThat(store.load(file).orElseThrow().parts()).containsOnlyKeys(1, 2, 3);
+        assertThat(Files.readString(sidecar)).doesNotContainIgnoringCase("secret").doesNotContain("AKIA");
+    }
+
+    @Test
+    void journal_inStateDirMode_mirrorsTheFilePathAndLeavesTheDropFolderUntouched() throws Exception {
+        Path dropFolder = Files.createDirectories(tmp.resolve("readonly/in"));
+        Path file = Files.createFile(dropFolder.resolve("data.bin"));
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC(), tmp.resolve("state/sidecars"));
+        journal(store, file, 2);
+        try (var listing = Files.list(dropFolder)) {
+            assertThat(listing).containsExactly(file);
+        }
+        assertThat(store.sidecarOf(file)).startsWith(tmp.resolve("state/sidecars")).exists()
+                .hasFileName("data.bin.upload_state");
+        assertThat(store.load(file).orElseThrow().parts()).hasSize(2);
+    }
+
+    @Test
+    void load_removesTempFilesOfAHeaderWriteInterruptedByACrash() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        Path file = Files.createFile(tmp.resolve("x.bin"));
+        Path leftover = Files.createFile(tmp.resolve(".x.bin.upload_state123456.tmp"));
+        assertThat(store.load(file)).isEmpty();
+        assertThat(leftover).doesNotExist();
+    }
+
+    @Test
+    void moveAsideCorrupt_keepsTheDamagedSidecarForInspection() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);
+        SidecarStore store = new SidecarStore(KEY, clock);
+        Path file = Files.createFile(tmp.resolve("y.bin"));
+        Files.writeString(store.sidecarOf(file), "garbage");
+        Path aside = store.moveAsideCorrupt(file, "test");
+        assertThat(aside).hasFileName("y.bin.upload_state.corrupt-20261122T100000Z").hasContent("garbage");
+        assertThat(store.sidecarOf(file)).doesNotExist();
+    }
+}
