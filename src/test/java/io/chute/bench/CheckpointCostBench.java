@@ -69,8 +69,9 @@ public final class CheckpointCostBench {
                 "(dev=803,ino=1234567)", "AAAAAA==", "http://127.0.0.1:9090", "bench-bucket",
                 "incoming/some/deeper/folder/big-file.bin", uploadId, partSize, "CRC32C",
                 java.time.Instant.now().toString());
+        // The journal takes its header from headerFor (fixed here); the session only has to exist.
         MultipartSession session = new MultipartSession(header.bucket(), header.key(), uploadId,
-                new PartPlan(fileSize, partSize, parts));
+                new PartPlan(fileSize, partSize, parts), true);
         List<CompletedPart> completed = new ArrayList<>(parts);
         for (int n = 1; n <= parts; n++) {
             completed.add(fakePart(n, partSize));

@@ -89,11 +89,24 @@ public final class DaemonProcess implements AutoCloseable {
         throw new AssertionError("no /" + regex + "/ in the daemon log within " + timeout + ":\n" + logText());
     }
 
-    /** GET on the management interface; returns status code and body. */
+    /**
+     * GET on the management interface; returns status code and body. Waits up to 30 s for the interface to
+     * open (Quarkus opens it after the application's startup observers, which log "Chute started").
+     */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
                 .timeout(Duration.ofSeconds(5)).build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException notOpenYet) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw notOpenYet;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     /** Sum of every sample of a Prometheus metric (all tag combinations); 0 when absent. */

@@ -147,6 +147,13 @@ class FileUploaderCheckpointTest {
         }
     }
 
+    private void assertSetAside(String name) throws Exception {
+        try (var listing = Files.list(tmp.resolve("inbox"))) {
+            assertThat(listing.map(p -> p.getFileName().toString()))
+                    .anyMatch(n -> n.startsWith(name + ".upload_state.corrupt-"));
+        }
+    }
+
     private String createUpload(String key) {
         return s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
                 .uploadId();
@@ -159,10 +166,7 @@ class FileUploaderCheckpointTest {
         Files.write(sidecars.sidecarOf(file), new byte[0]);
         assertThat(uploader.attempt(stable(file))).isInstanceOf(UploadOutcome.Completed.class);
         assertThat(objectSha("empty-sidecar.bin")).isEqualTo(sha);
-        try (var listing = Files.list(tmp.resolve("inbox"))) {
-            assertThat(listing.map(p -> p.getFileName().toString()))
-                    .anyMatch(n -> n.startsWith("empty-sidecar.bin.upload_state.corrupt-"));
-        }
+        assertSetAside("empty-sidecar.bin");
     }
 
     @Test
@@ -172,10 +176,7 @@ class FileUploaderCheckpointTest {
         Files.writeString(sidecars.sidecarOf(file), "{\"version\":1} deadbeef\n{garbage\n");
         assertThat(uploader.attempt(stable(file))).isInstanceOf(UploadOutcome.Completed.class);
         assertThat(objectSha("garbage.bin")).isEqualTo(sha);
-        try (var listing = Files.list(tmp.resolve("inbox"))) {
-            assertThat(listing.map(p -> p.getFileName().toString()))
-                    .anyMatch(n -> n.startsWith("garbage.bin.upload_state.corrupt-"));
-        }
+        assertSetAside("garbage.bin");
     }
 
     @Test
