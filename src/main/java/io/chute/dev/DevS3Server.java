@@ -1,6 +1,7 @@
 package io.chute.dev;
 
 import io.chute.config.ChuteConfig;
+import io.chute.s3.S3ClientFactory;
 import io.quarkus.arc.profile.IfBuildProfile;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -9,9 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
@@ -62,10 +60,7 @@ public class DevS3Server {
         process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar.toString(), "--properties", props.toString()))
                 .redirectErrorStream(true).redirectOutput(base.resolve("s3proxy.log").toFile()).start();
         awaitPort(endpoint.getPort());
-        try (S3Client s3 = S3Client.builder().endpointOverride(endpoint).forcePathStyle(true)
-                .region(Region.of(config.s3().region()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dev", "dev")))
-                .build()) {
+        try (S3Client s3 = S3ClientFactory.build(config.s3())) {
             for (ChuteConfig.Rule rule : config.rules()) {
                 if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(rule.bucket()))) {
                     s3.createBucket(b -> b.bucket(rule.bucket()));

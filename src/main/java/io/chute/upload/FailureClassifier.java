@@ -1,5 +1,6 @@
 package io.chute.upload;
 
+import io.chute.multipart.Failures;
 import io.chute.multipart.SourceChangedException;
 import io.chute.multipart.VerificationFailedException;
 import io.chute.upload.UploadOutcome.RetryLater;
@@ -10,8 +11,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The one place that decides what a failure means: transient (retry this file with backoff), rule-wide
@@ -90,10 +89,7 @@ public final class FailureClassifier {
                 && REBUILD_CODES.contains(s3.awsErrorDetails().errorCode());
     }
 
-    static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
+    private static Throwable unwrap(Throwable t) {
+        return Failures.unwrap(t);
     }
 }

@@ -66,7 +66,10 @@ public final class FileUploader {
             return new UploadOutcome.AlreadyDone();
         }
         try {
-            Optional<Checkpoint> checkpoint = usableCheckpoint(file);
+            // Only multipart uploads have checkpoints; a sidecar found for a file that now goes through
+            // PutObject (threshold raised) cannot match the empty sample and is aborted.
+            String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
+            Optional<Checkpoint> checkpoint = usableCheckpoint(file, sample);
             String bucket = checkpoint.map(c -> c.header().bucket()).orElse(file.rule().bucket());
             String key = checkpoint.isPresent() ? checkpoint.get().header().key()
                     : ObjectKeyResolver.resolve(file.rule(), file.relativePath());
@@ -74,7 +77,6 @@ public final class FileUploader {
                     new ResumePoint(c.header().uploadId(), c.header().partSize(), c.parts(),
                             ResumePoint.CRC32C_FULL_OBJECT.equals(c.header().checksumAlgorithm())));
             ObjectRequest request = new ObjectRequest(file.path(), now, bucket, key, file.rule().metadata());
-            String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
             try (SidecarStore.Journal sidecar = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
                 LedgeredJournal journal = new LedgeredJournal(ledger, sidecar, endpointId, file.path(),
                         checkpoint.map(c -> refOf(c.header().uploadId())).orElse(null));
@@ -98,8 +100,11 @@ public final class FileUploader {
         }
     }
 
-    /** The file's checkpoint if it belongs to this very file and endpoint; otherwise cleans it up. */
-    private Optional<Checkpoint> usableCheckpoint(StableFile file) throws IOException {
+    /**
+     * The file's checkpoint if it belongs to this very file (identity and {@code sample} of its first and last
+     * MiB) and endpoint; otherwise cleans it up.
+     */
+    private Optional<Checkpoint> usableCheckpoint(StableFile file, String sample) throws IOException {
         Optional<Checkpoint> loaded;
         try {
             loaded = sidecars.load(file.path());
@@ -113,7 +118,7 @@ public final class FileUploader {
         SidecarHeader h = loaded.get().header();
         FileIdentity id = file.identity();
         boolean sameFile = h.size() == id.sizeInBytes() && h.mtimeMillis() == id.mtimeMillis()
-                && h.fileKey().equals(id.fileKey()) && h.sampleCrc32c().equals(FileSample.crc32cOf(file.path()));
+                && h.fileKey().equals(id.fileKey()) && h.sampleCrc32c().equals(sample);
         if (sameFile && h.endpoint().equals(endpointId)) {
             return loaded;
         }

@@ -134,21 +134,18 @@ class PackagedDaemonIT {
             s3.createBucket(BUCKET);
             Path config = writeConfig(s3, "delete", "");
             Path big = tmp.resolve("inbox/big.bin");
-            String sha = Files2.writeRandom(tmp.resolve("staging.bin"), 400 * MIB, 5);
             Path sidecar = big.resolveSibling("big.bin.upload_state");
+            String sha;
             try (DaemonProcess first = DaemonProcess.start(config, tmp.resolve("first.log"))) {
-                first.awaitLog("Chute started", Duration.ofSeconds(60));
-                Files.move(tmp.resolve("staging.bin"), big); // rename into place
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
-                        .until(() -> journaledParts(sidecar) >= 3);
+                sha = dropBigFileAndAwaitThreeCheckpointedParts(first, big, 5);
                 first.kill9();
             }
             long partsBeforeCrash = journaledParts(sidecar);
             assertThat(partsBeforeCrash).as("killed mid-upload").isBetween(3L, 79L);
             // Independent count: what S3 itself holds versus what the journal recorded.
+            String header = Files.readAllLines(sidecar).get(0);
             String uploadId = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(Files.readAllLines(sidecar).get(0).substring(0, Files.readAllLines(sidecar).get(0).lastIndexOf(' ')))
-                    .get("uploadId").asText();
+                    .readTree(header.substring(0, header.lastIndexOf(' '))).get("uploadId").asText();
             long storedInS3 = client.listParts(b -> b.bucket(BUCKET).key("in/big.bin").uploadId(uploadId)).parts().size();
             assertThat(storedInS3 - partsBeforeCrash).as("parts stored but not yet journaled").isBetween(0L, 2L);
             assertThat(exists(client, "in/big.bin")).as("no partial object after kill -9").isFalse();
@@ -173,13 +170,10 @@ class PackagedDaemonIT {
             s3.createBucket(BUCKET);
             Path config = writeConfig(s3, "delete", "  shutdown: {grace: 20s}\n");
             Path big = tmp.resolve("inbox/big.bin");
-            String sha = Files2.writeRandom(tmp.resolve("staging.bin"), 400 * MIB, 9);
             Path sidecar = big.resolveSibling("big.bin.upload_state");
+            String sha;
             try (DaemonProcess first = DaemonProcess.start(config, tmp.resolve("first.log"))) {
-                first.awaitLog("Chute started", Duration.ofSeconds(60));
-                Files.move(tmp.resolve("staging.bin"), big);
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
-                        .until(() -> journaledParts(sidecar) >= 3);
+                sha = dropBigFileAndAwaitThreeCheckpointedParts(first, big, 9);
                 long start = System.nanoTime();
                 assertThat(first.sigterm(Duration.ofSeconds(40))).as("exit status after SIGTERM").isIn(0, 143);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(25));
@@ -231,6 +225,21 @@ class PackagedDaemonIT {
             assertThat(daemon.logText()).contains("chute.upload.workers:", "chute.rules[0].bucket:",
                     "chute.rules[0].path:", "chute.rules[0].archive-dir:");
         }
+    }
+
+    /**
+     * Renames a 400 MiB file (80 parts of 5 MiB) into the watched folder once the daemon runs, and returns when
+     * its sidecar has journaled three parts: the upload is then well under way. Returns the file's SHA-256.
+     */
+    private String dropBigFileAndAwaitThreeCheckpointedParts(DaemonProcess daemon, Path big, long seed)
+            throws Exception {
+        String sha = Files2.writeRandom(tmp.resolve("staging.bin"), 400 * MIB, seed);
+        daemon.awaitLog("Chute started", Duration.ofSeconds(60));
+        Files.move(tmp.resolve("staging.bin"), big); // rename into place
+        Path sidecar = big.resolveSibling("big.bin.upload_state");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                .until(() -> journaledParts(sidecar) >= 3);
+        return sha;
     }
 
     private static long journaledParts(Path sidecar) {

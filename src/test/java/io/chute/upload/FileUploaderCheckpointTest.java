@@ -135,15 +135,21 @@ class FileUploaderCheckpointTest {
         }
     }
 
-    /** Uploads one real part outside Chute and returns it as a journal record. */
+    /** Uploads one real 5 MiB part outside Chute and returns it as a journal record. */
     private CompletedPart uploadPart(Path file, String key, String uploadId, int n) throws Exception {
+        return uploadPart(file, key, uploadId, n, 5 * MIB);
+    }
+
+    /** Uploads part {@code n} (5 MiB parts, this one {@code length} bytes) outside Chute. */
+    private CompletedPart uploadPart(Path file, String key, String uploadId, int n, long length) throws Exception {
+        long offset = (n - 1) * 5 * MIB;
         try (FileChannel ch = FileChannel.open(file)) {
-            PartDigest d = PartDigest.of(ch, (n - 1) * 5 * MIB, 5 * MIB);
-            byte[] bytes = new byte[(int) (5 * MIB)];
-            ch.read(java.nio.ByteBuffer.wrap(bytes), (n - 1) * 5 * MIB);
+            PartDigest d = PartDigest.of(ch, offset, length);
+            byte[] bytes = new byte[(int) length];
+            ch.read(java.nio.ByteBuffer.wrap(bytes), offset);
             String etag = s3.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(uploadId).partNumber(n)
                     .checksumCRC32C(d.crc32cBase64()), RequestBody.fromBytes(bytes)).eTag().replace("\"", "");
-            return new CompletedPart(n, 5 * MIB, etag, d.crc32cBase64(), d.md5Base64());
+            return new CompletedPart(n, length, etag, d.crc32cBase64(), d.md5Base64());
         }
     }
 
@@ -212,15 +218,7 @@ class FileUploaderCheckpointTest {
         String uploadId = createUpload("completed-before-crash.bin");
         CompletedPart p1 = uploadPart(file, "completed-before-crash.bin", uploadId, 1);
         CompletedPart p2 = uploadPart(file, "completed-before-crash.bin", uploadId, 2);
-        CompletedPart p3;
-        try (FileChannel ch = FileChannel.open(file)) {
-            PartDigest d = PartDigest.of(ch, 10 * MIB, 2 * MIB);
-            byte[] bytes = new byte[(int) (2 * MIB)];
-            ch.read(java.nio.ByteBuffer.wrap(bytes), 10 * MIB);
-            String etag = s3.uploadPart(b -> b.bucket(BUCKET).key("completed-before-crash.bin").uploadId(uploadId)
-                    .partNumber(3).checksumCRC32C(d.crc32cBase64()), RequestBody.fromBytes(bytes)).eTag().replace("\"", "");
-            p3 = new CompletedPart(3, 2 * MIB, etag, d.crc32cBase64(), d.md5Base64());
-        }
+        CompletedPart p3 = uploadPart(file, "completed-before-crash.bin", uploadId, 3, 2 * MIB);
         s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("completed-before-crash.bin").uploadId(uploadId)
                 .multipartUpload(m -> m.parts(List.of(p1, p2, p3).stream().map(p ->
                         software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(p.partNumber())
