@@ -115,6 +115,37 @@ public final class UploadQueue {
         }
     }
 
+    /** A waiting file and its position in the order workers would take files (1 = next). */
+    public record Queued(StableFile file, Instant queuedAt, int position) {
+    }
+
+    /** Snapshot of the waiting files in the order the round robin would hand them out. */
+    public List<Queued> queued() {
+        lock.lock();
+        try {
+            List<ArrayDeque<Entry>> rules = new ArrayList<>(byRule.values());
+            List<java.util.Iterator<Entry>> cursors = new ArrayList<>();
+            for (int i = 0; i < rules.size(); i++) {
+                cursors.add(rules.get((nextRule + i) % rules.size()).iterator());
+            }
+            List<Queued> order = new ArrayList<>(queued);
+            boolean any = true;
+            while (any) {
+                any = false;
+                for (java.util.Iterator<Entry> cursor : cursors) {
+                    if (cursor.hasNext()) {
+                        Entry e = cursor.next();
+                        order.add(new Queued(e.file(), e.queuedAt(), order.size() + 1));
+                        any = true;
+                    }
+                }
+            }
+            return order;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Files waiting to be taken. */
     public int depth() {
         lock.lock();

@@ -93,6 +93,19 @@ public final class StabilityGate {
         }
     }
 
+    /** A file the gate is holding, and why, for the status API. */
+    public record Waiting(io.chute.config.DropRule rule, Path path, Instant firstSeen, Instant unchangedSince,
+                          String reason) {
+    }
+
+    /** Snapshot of the files the gate holds. */
+    public java.util.List<Waiting> waiting() {
+        return tracked.values().stream()
+                .map(t -> new Waiting(t.seen.rule(), t.seen.path(), t.firstSeen, t.unchangedSince,
+                        "stabilizing: unchanged since " + t.unchangedSince))
+                .toList();
+    }
+
     /** Files being watched for stability. */
     public int trackedCount() {
         return tracked.size();

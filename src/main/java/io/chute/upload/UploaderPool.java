@@ -34,6 +34,10 @@ public final class UploaderPool implements AutoCloseable {
 
         default void quarantined(StableFile file, String reason) {
         }
+
+        /** The file failed and is retried after {@code delay} (rule-wide failures pause the whole rule). */
+        default void retrying(StableFile file, UploadOutcome.RetryLater failure, Duration delay) {
+        }
     }
 
     public record Settings(int workers, int maxAttempts, Duration retryBackoff, Duration retryBackoffMax) {
@@ -147,6 +151,7 @@ public final class UploaderPool implements AutoCloseable {
             LOG.warnf("rule=%s path=%s attempt %d of %d failed: %s (%s); retrying in %ds", rule, file.path(),
                     attempt, settings.maxAttempts(), retry.reason().tag(), retry.detail(), delay.toSeconds());
         }
+        listener.retrying(file, retry, delay);
         retryTimer.schedule(() -> {
             queue.release(file.path());
             backToGate.accept(new FileSeen(file.rule(), file.path()));
