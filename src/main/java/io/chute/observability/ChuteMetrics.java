@@ -2,6 +2,7 @@ package io.chute.observability;
 
 import io.chute.multipart.TransferListener;
 import io.chute.queue.UploadQueue;
+import io.chute.stability.StabilityGate;
 import io.chute.stability.StableFile;
 import io.chute.upload.UploadOutcome;
 import io.chute.upload.UploaderPool;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every Chute meter, named in one place. Prometheus names follow from Micrometer's: {@code chute.files.uploaded}
  * becomes {@code chute_files_uploaded_total}. Tags are a rule name or a closed set of reasons, never a path.
  */
-public final class ChuteMetrics implements TransferListener, UploaderPool.Listener {
+public final class ChuteMetrics implements TransferListener, UploaderPool.Listener, StabilityGate.Listener {
 
     public static final String FILES_DISCOVERED = "chute.files.discovered";
     public static final String FILES_UPLOADED = "chute.files.uploaded";
@@ -38,6 +39,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String WATCH_OVERFLOWS = "chute.watch.overflows";
     public static final String RESCANS = "chute.rescans";
     public static final String ORPHANS_ABORTED = "chute.orphan.uploads.aborted";
+    public static final String FILES_NOT_STABILIZING = "chute.files.not.stabilizing";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -57,6 +59,11 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
 
     public void orphanAborted() {
         registry.counter(ORPHANS_ABORTED).increment();
+    }
+
+    @Override
+    public void notStabilizing(DropRule rule) {
+        registry.counter(FILES_NOT_STABILIZING, "rule", rule.name()).increment();
     }
 
     public void discovered(DropRule rule) {

@@ -53,8 +53,8 @@ public final class FileUploader {
         FileIdentity now;
         try {
             now = FileIdentity.of(file.path());
-        } catch (NoSuchFileException gone) {
-            abandon(file, "source file was removed");
+        } catch (NoSuchFileException | FileIdentity.NotRegularFileException gone) {
+            abandon(file, "source file was removed or is no longer a regular file");
             return new UploadOutcome.SourceGone();
         } catch (IOException e) {
             return FailureClassifier.classify(e);

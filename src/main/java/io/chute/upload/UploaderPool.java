@@ -142,14 +142,16 @@ public final class UploaderPool implements AutoCloseable {
                     file.rule().bucket(), delay.toSeconds(), retry.reason().tag(), retry.detail(), file.path());
         } else {
             int attempt = attempts.merge(file.path(), 1, Integer::sum);
-            if (attempt >= settings.maxAttempts()) {
+            // An unreadable source is the operator's to fix (permissions); moving it away would not help.
+            boolean countsTowardsQuarantine = retry.reason() != FailureReason.SOURCE_UNREADABLE;
+            if (countsTowardsQuarantine && attempt >= settings.maxAttempts()) {
                 quarantine(file, retry.reason().tag() + ": " + retry.detail());
                 return;
             }
             long millis = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
             delay = Duration.ofMillis(Math.min(millis, settings.retryBackoffMax().toMillis()));
-            LOG.warnf("rule=%s path=%s attempt %d of %d failed: %s (%s); retrying in %ds", rule, file.path(),
-                    attempt, settings.maxAttempts(), retry.reason().tag(), retry.detail(), delay.toSeconds());
+            LOG.warnf("rule=%s path=%s attempt %d of %s failed: %s (%s); retrying in %ds", rule, file.path(),
+                    attempt, countsTowardsQuarantine ? String.valueOf(settings.maxAttempts()) : "unlimited", retry.reason().tag(), retry.detail(), delay.toSeconds());
         }
         listener.retrying(file, retry, delay);
         retryTimer.schedule(() -> {
