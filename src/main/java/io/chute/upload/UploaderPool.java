@@ -92,7 +92,14 @@ public final class UploaderPool implements AutoCloseable {
     private void process(StableFile file) {
         listener.started(file);
         long start = System.nanoTime();
-        UploadOutcome outcome = uploader.attempt(file);
+        UploadOutcome outcome;
+        try {
+            outcome = uploader.attempt(file);
+        } catch (RuntimeException bug) {
+            // Never strand a file in flight: an unexpected error is one failed attempt like any other.
+            LOG.errorf(bug, "rule=%s path=%s unexpected error during upload", file.rule().name(), file.path());
+            outcome = new UploadOutcome.RetryLater(FailureReason.UNKNOWN, bug.toString(), false);
+        }
         listener.finished(file, outcome, Duration.ofNanos(System.nanoTime() - start));
         String rule = file.rule().name();
         if (outcome instanceof UploadOutcome.Completed done) {
