@@ -570,7 +570,7 @@ done
   echo "# Chute benchmark $STAMP"
   echo
   echo "Command: \`bench/run.sh $*\` (runs per tool: $RUNS). Host: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr); loopback only, client and server share the cores."
-  echo "Chute: \`$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')\`$(cd "$REPO" && git diff --quiet HEAD 2>/dev/null || echo ' (+uncommitted changes)'), JVM flags \`${CHUTE_JVM_FLAGS[*]}\`, defaults for chute.upload.* (parts-in-flight 8, part size auto = 16 MiB), quiet-period $CHUTE_QUIET_PERIOD (included in drop→verified). ${CHUTE_EXTRA_OPTS:+Extra: \`$CHUTE_EXTRA_OPTS\`.}"
+  echo "Chute: \`$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')\`$(cd "$REPO" && git diff --quiet HEAD 2>/dev/null || echo ' (+uncommitted changes)'), JVM flags \`${CHUTE_JVM_FLAGS[*]}\`, defaults for chute.upload.* (parts-in-flight 8, part size auto = 16 MiB), quiet-period $CHUTE_QUIET_PERIOD (included in drop→verified). ${CHUTE_EXTRA_OPTS:+Extra: \`$CHUTE_EXTRA_OPTS\`.}$([ "${JFR:-0}" = 1 ] && echo ' **JFR profiler attached: not comparable.**')"
   echo "Load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg) (other processes on the host are not controlled; with 2 cores, anything else running skews the numbers)."
   echo "Peers: $("$AWS_BIN" --version 2>&1 | head -1 | cut -d' ' -f1), $(rclone version 2>/dev/null | head -1), $(curl --version | head -1 | cut -d' ' -f1-2). File: $FILE_BYTES bytes of random data (page-cached, read by all tools from the same inode). MB = 10^6 bytes."
   echo
