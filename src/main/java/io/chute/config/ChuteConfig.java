@@ -227,6 +227,9 @@ public interface ChuteConfig {
          */
         Optional<Path> archiveDir();
 
+        /** Attempts per file before it is quarantined; default chute.upload.max-attempts. */
+        Optional<Integer> maxAttempts();
+
         /** Folder that receives files which exhausted their attempts, each with a .reason file. */
         Optional<Path> quarantineDir();
 

@@ -102,6 +102,7 @@ public final class ConfigValidator {
         if (rule.quietPeriod().isNegative()) {
             error(at + ".quiet-period", "must not be negative");
         }
+        rule.maxAttempts().ifPresent(n -> positive(at + ".max-attempts", n));
         if (rule.pollInterval().isNegative() || rule.pollInterval().isZero()) {
             error(at + ".poll-interval", "must be positive");
         }

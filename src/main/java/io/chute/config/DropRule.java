@@ -35,6 +35,7 @@ public record DropRule(
         AfterUpload afterUpload,
         Optional<Path> archiveDir,
         Optional<Path> quarantineDir,
+        Optional<Integer> maxAttempts,
         Map<String, String> metadata) {
 
     public static DropRule from(Rule rule) {
@@ -56,6 +57,7 @@ public record DropRule(
                 rule.afterUpload(),
                 rule.archiveDir().map(p -> p.toAbsolutePath().normalize()),
                 rule.quarantineDir().map(p -> p.toAbsolutePath().normalize()),
+                rule.maxAttempts(),
                 Map.copyOf(rule.metadata()));
     }
 

@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -23,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>{@link #offer} never blocks: when the queue is full it answers false and the caller keeps the file for
  * a later try (the next tick or scan finds it again), so discovery is never stalled and nothing is dropped.</li>
  * <li>A path is in flight at most once, from {@link #offer} until {@link #release}.</li>
- * <li>Fair between rules (round robin over rules), oldest first within a rule.</li>
+ * <li>Fair between rules (round robin over rules), oldest first within a rule: ordered by when the file was
+ * first seen, so a burst handed over by the gate in arbitrary order still goes out in arrival order.</li>
  * </ul>
  * Thread-safe.
  */
@@ -33,12 +35,15 @@ public final class UploadQueue {
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
-    private final Map<String, ArrayDeque<Entry>> byRule = new LinkedHashMap<>();
+    private static final Comparator<Entry> OLDEST_FIRST =
+            Comparator.comparing((Entry e) -> e.file().seenAt()).thenComparingLong(Entry::sequence);
+    private final Map<String, PriorityQueue<Entry>> byRule = new LinkedHashMap<>();
     private final Set<Path> inFlight = new HashSet<>();
     private int queued;
     private int nextRule;
+    private long sequence;
 
-    private record Entry(StableFile file, Instant queuedAt) {
+    private record Entry(StableFile file, Instant queuedAt, long sequence) {
     }
 
     public UploadQueue(int capacity, Clock clock) {
@@ -54,7 +59,8 @@ public final class UploadQueue {
                 return false;
             }
             inFlight.add(file.path());
-            byRule.computeIfAbsent(file.rule().name(), k -> new ArrayDeque<>()).addLast(new Entry(file, clock.instant()));
+            byRule.computeIfAbsent(file.rule().name(), k -> new PriorityQueue<>(OLDEST_FIRST))
+                    .add(new Entry(file, clock.instant(), sequence++));
             queued++;
             notEmpty.signal();
             return true;
@@ -84,13 +90,13 @@ public final class UploadQueue {
     }
 
     private StableFile takeRoundRobin() {
-        List<ArrayDeque<Entry>> rules = new ArrayList<>(byRule.values());
+        List<PriorityQueue<Entry>> rules = new ArrayList<>(byRule.values());
         for (int i = 0; i < rules.size(); i++) {
-            ArrayDeque<Entry> deque = rules.get((nextRule + i) % rules.size());
-            if (!deque.isEmpty()) {
+            PriorityQueue<Entry> waiting = rules.get((nextRule + i) % rules.size());
+            if (!waiting.isEmpty()) {
                 nextRule = (nextRule + i + 1) % rules.size();
                 queued--;
-                return deque.pollFirst().file();
+                return waiting.poll().file();
             }
         }
         throw new IllegalStateException("queued count " + queued + " but every rule queue is empty");
@@ -123,10 +129,12 @@ public final class UploadQueue {
     public List<Queued> queued() {
         lock.lock();
         try {
-            List<ArrayDeque<Entry>> rules = new ArrayList<>(byRule.values());
+            List<PriorityQueue<Entry>> rules = new ArrayList<>(byRule.values());
             List<java.util.Iterator<Entry>> cursors = new ArrayList<>();
             for (int i = 0; i < rules.size(); i++) {
-                cursors.add(rules.get((nextRule + i) % rules.size()).iterator());
+                List<Entry> sorted = new ArrayList<>(rules.get((nextRule + i) % rules.size()));
+                sorted.sort(OLDEST_FIRST);
+                cursors.add(sorted.iterator());
             }
             List<Queued> order = new ArrayList<>(queued);
             boolean any = true;
@@ -163,7 +171,8 @@ public final class UploadQueue {
             Instant now = clock.instant();
             return byRule.values().stream()
                     .filter(d -> !d.isEmpty())
-                    .mapToDouble(d -> Duration.between(d.peekFirst().queuedAt(), now).toMillis() / 1000.0)
+                    .flatMap(java.util.Collection::stream)
+                    .mapToDouble(e -> Duration.between(e.queuedAt(), now).toMillis() / 1000.0)
                     .max().orElse(0);
         } finally {
             lock.unlock();

@@ -151,14 +151,15 @@ public final class UploaderPool implements AutoCloseable {
             int attempt = attempts.merge(file.path(), 1, Integer::sum);
             // An unreadable source is the operator's to fix (permissions); moving it away would not help.
             boolean countsTowardsQuarantine = retry.reason() != FailureReason.SOURCE_UNREADABLE;
-            if (countsTowardsQuarantine && attempt >= settings.maxAttempts()) {
+            int maxAttempts = file.rule().maxAttempts().orElse(settings.maxAttempts());
+            if (countsTowardsQuarantine && attempt >= maxAttempts) {
                 quarantine(file, retry.reason().tag() + ": " + retry.detail());
                 return;
             }
             long millis = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
             delay = Duration.ofMillis(Math.min(millis, settings.retryBackoffMax().toMillis()));
             LOG.warnf("rule=%s path=%s attempt %d of %s failed: %s (%s); retrying in %ds", rule, file.path(),
-                    attempt, countsTowardsQuarantine ? String.valueOf(settings.maxAttempts()) : "unlimited", retry.reason().tag(), retry.detail(), delay.toSeconds());
+                    attempt, countsTowardsQuarantine ? String.valueOf(maxAttempts) : "unlimited", retry.reason().tag(), retry.detail(), delay.toSeconds());
         }
         listener.retrying(file, retry, delay);
         retryTimer.schedule(() -> {

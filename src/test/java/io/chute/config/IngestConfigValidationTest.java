@@ -49,12 +49,14 @@ class IngestConfigValidationTest {
         p.put("chute.rules[0].marker", "done/../x");
         p.put("chute.rules[0].after-upload", "move");
         p.put("chute.rules[0].archive-dir", tmp.resolve("archive/{week}").toString());
+        p.put("chute.rules[0].max-attempts", "0");
         List<String> errors = validate(p);
+        assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[0].max-attempts: must be at least 1"));
         assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[0].poll-interval: must be positive"));
         assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[0].max-stabilize: must be positive"));
         assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[0].marker: 'done/../x' must be a suffix"));
         assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[0].archive-dir: unknown placeholder {week}"));
-        assertThat(errors).hasSize(4);
+        assertThat(errors).hasSize(5);
     }
 
     @Test

@@ -52,7 +52,6 @@ class QuarantineTest {
             }
             return Map.ofEntries(Map.entry("chute.daemon", "true"),
                     Map.entry("chute.state-dir", root().resolve("state").toString()),
-                    Map.entry("chute.upload.max-attempts", "3"),
                     Map.entry("chute.upload.retry-backoff", "200ms"),
                     Map.entry("chute.watch.stability-tick", "100ms"),
                     Map.entry("chute.rules[0].name", "q"),
@@ -60,6 +59,7 @@ class QuarantineTest {
                     Map.entry("chute.rules[0].bucket", S3TestResource.DEFAULT_BUCKET),
                     Map.entry("chute.rules[0].quiet-period", "500ms"),
                     Map.entry("chute.rules[0].after-upload", "delete"),
+                    Map.entry("chute.rules[0].max-attempts", "3"),
                     Map.entry("chute.rules[0].quarantine-dir", root().resolve("quarantine").toString()));
         }
 

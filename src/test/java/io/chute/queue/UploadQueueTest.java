@@ -20,7 +20,11 @@ class UploadQueueTest {
     private final UploadQueue queue = new UploadQueue(4, Clock.systemUTC());
 
     private static StableFile file(DropRule rule, String name) {
-        return new StableFile(rule, rule.folder().resolve(name), new FileIdentity(1, 1, name), Instant.EPOCH);
+        return file(rule, name, Instant.EPOCH);
+    }
+
+    private static StableFile file(DropRule rule, String name, Instant seenAt) {
+        return new StableFile(rule, rule.folder().resolve(name), new FileIdentity(1, 1, name), seenAt);
     }
 
     private static DropRule rule(String name) {
@@ -60,6 +64,17 @@ class UploadQueueTest {
         List<String> positions = queue.queued().stream().map(q -> q.position() + ":" + q.file().path().getFileName()).toList();
         assertThat(positions).containsExactly("1:a1", "2:b1", "3:a2", "4:a3");
         assertThat(drain()).containsExactly("a1", "b1", "a2", "a3");
+    }
+
+    @Test
+    void withinARule_theFileSeenFirstGoesFirst_whateverOrderTheGateHandsThemOver() throws Exception {
+        DropRule a = rule("a");
+        queue.offer(file(a, "late", Instant.parse("2026-11-23T10:00:03Z")));
+        queue.offer(file(a, "early", Instant.parse("2026-11-23T10:00:01Z")));
+        queue.offer(file(a, "middle", Instant.parse("2026-11-23T10:00:02Z")));
+        assertThat(queue.queued()).extracting(q -> q.file().path().getFileName().toString())
+                .containsExactly("early", "middle", "late");
+        assertThat(drain()).containsExactly("early", "middle", "late");
     }
 
     @Test

@@ -26,6 +26,7 @@ public final class TestRules {
     public Symlinks symlinks = Symlinks.SKIP;
     public AfterUpload afterUpload = AfterUpload.KEEP;
     public Path archiveDir;
+    public Integer maxAttempts;
 
     private TestRules(Path folder) {
         this.folder = folder.toAbsolutePath().normalize();
@@ -38,6 +39,6 @@ public final class TestRules {
     public DropRule build() {
         return new DropRule(name, folder, bucket, "", "{path}", recursive, List.of(), List.of(), quietPeriod,
                 watchMode, pollInterval, Optional.ofNullable(marker), maxStabilize, symlinks, afterUpload,
-                Optional.ofNullable(archiveDir), Optional.empty(), Map.of());
+                Optional.ofNullable(archiveDir), Optional.empty(), Optional.ofNullable(maxAttempts), Map.of());
     }
 }
