@@ -3,13 +3,15 @@
 # Usage: bench/run.sh [--quick] [--big] [--keep-work] [--small-only]
 #   --quick      1 run per tool instead of 3
 #   --small-only only the small-files case (SMALL_N files of SMALL_BYTES, default 2,000 x 64 KiB)
+#   --queued     also measure Chute's peak RSS with QUEUED_N files waiting (their bucket is missing, so the
+#                rule is paused and every file stays tracked or queued)
 #   --big        also measure Chute's peak RSS on a 10 GiB sparse-ish file (S3Proxy only)
 #   --keep-work  do not delete bench/work/ data at the end
 # Environment knobs (optional): RUNS, FILE_BYTES (default 2 GiB), CEILING_OBJ_BYTES (256 MB), CEILING_N (8),
 #   AWS_BIN (aws executable, default: first on PATH), CHUTE_QUIET_PERIOD (500ms), SERVERS ("s3proxy s3mock"),
 #   TOOLS ("chute aws-default aws-tuned rclone"), CHUTE_EXTRA_OPTS (extra -D flags for the daemon), JFR=1,
 #   SERVER_XMX (heap of the S3 servers, default 1g), SMALL_N (2000), SMALL_BYTES (65536),
-#   SMALL_TOOLS ("chute aws-default rclone").
+#   SMALL_TOOLS ("chute aws-default rclone"), QUEUED_N (files for --queued, default 100000).
 # See bench/README.md. Everything listens on 127.0.0.1 only. Results: stdout and bench/results/<date>.md.
 set -Eeuo pipefail
 
@@ -20,14 +22,15 @@ RESULTS_DIR="$BENCH_DIR/results"
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 RESULTS="$RESULTS_DIR/$STAMP.md"
 
-QUICK=0 BIG=0 KEEP=0 SMALL_ONLY=0
+QUICK=0 BIG=0 KEEP=0 SMALL_ONLY=0 QUEUED=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
     --big) BIG=1 ;;
     --keep-work) KEEP=1 ;;
     --small-only) SMALL_ONLY=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --queued) QUEUED=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +73,7 @@ cleanup() {
   done
   mkdir -p "$WORK/logs"
   for f in "$WORK"/servers/*/server.log; do [ -f "$f" ] && cp "$f" "$WORK/logs/$(basename "$(dirname "$f")").log"; done
-  rm -rf "$WORK/data" "$WORK/servers" "$WORK/drop" "$WORK/staging" "$WORK/ceiling" 2>/dev/null || true
+  rm -rf "$WORK/data" "$WORK/servers" "$WORK/drop" "$WORK/staging" "$WORK/ceiling" "$WORK/notes.txt.queued" 2>/dev/null || true
   if [ "$KEEP" = 0 ]; then rm -f "$WORK"/big-*.bin; fi
 }
 trap cleanup EXIT
@@ -221,8 +224,8 @@ make_random() { # path bytes
 
 # ---------------------------------------------------------------- chute daemon
 declare -A CHUTE_PID CHUTE_MGMT CHUTE_LOG
-start_chute() { # server
-  local s=$1 mport dir
+start_chute() { # server [instance name] [bucket]; the instance's drop folder is $WORK/drop/<name>
+  local server=$1 s=${2:-$1} bucket=${3:-$BUCKET} mport dir
   mport=$(free_port)
   dir="$WORK/chute-$s"
   rm -rf "$dir"
@@ -231,7 +234,7 @@ start_chute() { # server
 chute:
   state-dir: $dir/state
   s3:
-    endpoint: ${ENDPOINT[$s]}
+    endpoint: ${ENDPOINT[$server]}
     region: us-east-1
     path-style: true
     access-key-id: $KEY_ID
@@ -239,7 +242,7 @@ chute:
   rules:
     - name: bench
       path: $WORK/drop/$s
-      bucket: $BUCKET
+      bucket: $bucket
       prefix: chute/
       quiet-period: $CHUTE_QUIET_PERIOD
       after-upload: delete
@@ -553,6 +556,39 @@ if [ "$SMALL_ONLY" = 0 ] && [ "$BIG" = 1 ] && [[ " $TOOLS " == *" chute "* ]]; t
   record big "$s" chute 1 "$(chute_drop "$s" "$BIG10" big-10g.bin)" $((10 * 1024 * 1024 * 1024))
 fi
 
+if [ "$QUEUED" = 1 ]; then
+  QUEUED_N=${QUEUED_N:-100000}
+  s=$(echo $SERVERS | awk '{print $1}')
+  start_chute "$s" queued no-such-bucket
+  log "queued: creating $QUEUED_N one-byte files, then renaming them into the paused rule's folder"
+  python3 - "$WORK/staging/queued" "$QUEUED_N" <<'PY'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    sub = os.path.join(d, "d%03d" % (i % 100))
+    os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "f%06d" % i), "wb") as f:
+        f.write(b"x")
+PY
+  qpid=${CHUTE_PID[queued]}
+  t0=$(now)
+  mv "$WORK/staging/queued" "$WORK/drop/queued/queued"
+  # Held = queued + tracked by the gate; wait until the count stops growing (or 10 minutes).
+  held_of() { curl -s "${CHUTE_MGMT[queued]}/q/metrics" | awk '/^chute_(queue_depth|files_stabilizing)[ {]/ { s += $NF } END { printf "%.0f", s }'; }
+  last=-1; same=0
+  for ((i = 0; i < 600 && same < 5; i++)); do
+    sleep 1
+    held=$(held_of)
+    if [ "$held" = "$last" ]; then same=$((same + 1)); else same=0; fi
+    last=$held
+  done
+  sleep 20   # a few retry/rescan cycles at full size
+  rss=$(awk '/VmRSS/ { print $2 }' "/proc/$qpid/status"); hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$qpid/status")
+  cpu=$(proc_cpu "$qpid")
+  echo "queued $s $QUEUED_N $(held_of) $hwm $rss" >> "$NOTES.queued"
+  log "queued: $QUEUED_N files, held by chute: $(held_of), peak RSS $((hwm / 1024)) MiB, RSS now $((rss / 1024)) MiB"
+fi
+
 # Checkpoint cost at 10,000 parts (in bench/work, same file system as the drop folders).
 CKPT_OUT="$WORK/checkpoint.txt"
 : > "$CKPT_OUT"
@@ -687,6 +723,12 @@ for k, label in labels:
         v = res[k]
         print(f"| {label} | {v:,.0f} |" if k == "sidecar_bytes" else f"| {label} | {v:.3f} |")
 print()
+try:
+    for line in open(notes + ".queued"):
+        _, s, n, held, hwm, now = line.split()
+        print(f"**{int(n):,} files waiting (rule paused: bucket missing), Chute on {s}:** {int(held):,} held in the queue and the stability gate (the queue holds at most chute.upload.queue-capacity; the rest wait in the gate or are found again by the next scan); peak RSS {int(hwm)/1024:.0f} MiB, RSS at the end {int(now)/1024:.0f} MiB (heap cap 160 MiB).\n")
+except FileNotFoundError:
+    pass
 try:
     for line in open(rss):
         _, s, kib = line.split(); print(f"S3 server {s}: peak RSS {int(kib)/1024:.0f} MiB over the whole run.  ")
