@@ -1,0 +1,59 @@
+package io.chute.cli;
+
+import io.chute.config.ChuteConfig;
+import io.smallrye.config.SmallRyeConfig;
+import org.eclipse.microprofile.config.ConfigProvider;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code chute}: the daemon when no command is given, otherwise one of the subcommands. Exit status: 0 on
+ * success, 2 for a usage error (picocli's message and the usage on stderr), 1 (or the failure's own code)
+ * for a runtime failure, reported as one line {@code chute: <what went wrong>}.
+ */
+@Command(name = "chute", mixinStandardHelpOptions = true, versionProvider = ChuteCommand.Version.class,
+        description = "Watches drop folders and uploads every complete file to S3 (resumable, verified).",
+        subcommands = {RunCommand.class, UploadCommand.class, StatusCommand.class, CleanupCommand.class},
+        usageHelpAutoWidth = true)
+public final class ChuteCommand implements Callable<Integer> {
+
+    @Override
+    public Integer call() throws Exception {
+        return new RunCommand().call();
+    }
+
+    /** The command line with Chute's error handling; {@link #execute} runs it. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new ChuteCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            PrintWriter err = commandLine.getErr();
+            if (e instanceof CliFailure failure) {
+                err.println("chute: " + failure.getMessage());
+                err.flush();
+                return failure.exitCode();
+            }
+            err.println("chute: " + commandLine.getCommandName() + " failed: " + e);
+            err.flush();
+            return CommandLine.ExitCode.SOFTWARE;
+        });
+        return cl;
+    }
+
+    /** The {@code chute.*} configuration of the running application (commands run inside Quarkus). */
+    static ChuteConfig config() {
+        return ConfigProvider.getConfig().unwrap(SmallRyeConfig.class).getConfigMapping(ChuteConfig.class);
+    }
+
+    /** The application version recorded by the build. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = ConfigProvider.getConfig().getOptionalValue("quarkus.application.version", String.class)
+                    .orElse("unknown");
+            return new String[] {"chute " + version};
+        }
+    }
+}
