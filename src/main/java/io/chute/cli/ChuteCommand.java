@@ -3,6 +3,7 @@ package io.chute.cli;
 import io.chute.config.ChuteConfig;
 import io.smallrye.config.SmallRyeConfig;
 import org.eclipse.microprofile.config.ConfigProvider;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,6 +15,7 @@ import java.util.concurrent.Callable;
  * success, 2 for a usage error (picocli's message and the usage on stderr), 1 (or the failure's own code)
  * for a runtime failure, reported as one line {@code chute: <what went wrong>}.
  */
+@RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = "chute", mixinStandardHelpOptions = true, versionProvider = ChuteCommand.Version.class,
         description = "Watches drop folders and uploads every complete file to S3 (resumable, verified).",
         subcommands = {RunCommand.class, UploadCommand.class, StatusCommand.class, CleanupCommand.class},
@@ -31,9 +33,7 @@ public final class ChuteCommand implements Callable<Integer> {
         cl.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             PrintWriter err = commandLine.getErr();
             if (e instanceof CliFailure failure) {
-                err.println("chute: " + failure.getMessage());
-                err.flush();
-                return failure.exitCode();
+                return report(failure);
             }
             err.println("chute: " + commandLine.getCommandName() + " failed: " + e);
             err.flush();
@@ -42,12 +42,20 @@ public final class ChuteCommand implements Callable<Integer> {
         return cl;
     }
 
+    /** Prints the failure as one line on stderr; returns its exit status. */
+    static int report(CliFailure failure) {
+        System.err.println("chute: " + failure.getMessage());
+        System.err.flush();
+        return failure.exitCode();
+    }
+
     /** The {@code chute.*} configuration of the running application (commands run inside Quarkus). */
     static ChuteConfig config() {
         return ConfigProvider.getConfig().unwrap(SmallRyeConfig.class).getConfigMapping(ChuteConfig.class);
     }
 
     /** The application version recorded by the build. */
+    @RegisterForReflection // picocli reads its annotations reflectively, also in a native image
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {

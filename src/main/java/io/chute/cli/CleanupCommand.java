@@ -5,6 +5,7 @@ import io.chute.multipart.TransferListener;
 import io.chute.upload.OrphanJanitor;
 import io.chute.upload.OrphanJanitor.Orphan;
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,6 +23,7 @@ import java.util.concurrent.Callable;
  * only the ledger knows which uploads are Chute's). Safe next to a running daemon: an upload in progress is
  * referenced by its sidecar, and younger ones are protected by the age limit.
  */
+@RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = "Lists (and with --apply aborts) this installation's orphaned multipart uploads.")
 final class CleanupCommand implements Callable<Integer> {
@@ -51,6 +53,7 @@ final class CleanupCommand implements Callable<Integer> {
     }
 
     /** Durations as Chute's configuration writes them ({@code 30s}, {@code 24h}, ISO-8601). */
+    @RegisterForReflection // picocli reads its annotations reflectively, also in a native image
     static final class AgeConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {

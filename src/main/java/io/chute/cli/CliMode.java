@@ -34,6 +34,9 @@ public record CliMode(boolean daemon) {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("quarkus.log.console.stderr", "true");
         d.put("quarkus.log.category.\"io.quarkus\".level", "WARN");
+        // No metrics endpoint in one-shot mode; Micrometer's startup notices (a Netty gauge registered twice)
+        // would only clutter the command's stderr.
+        d.put("quarkus.log.category.\"io.micrometer\".level", "ERROR");
         return d;
     }
 

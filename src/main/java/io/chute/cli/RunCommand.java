@@ -1,6 +1,7 @@
 package io.chute.cli;
 
 import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
@@ -10,6 +11,7 @@ import java.util.concurrent.Callable;
  * startup event) and the management interface is open; it waits for SIGTERM or SIGINT, after which the
  * pipeline stops intake and lets in-flight parts finish within {@code chute.shutdown.grace}.
  */
+@RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = RunCommand.NAME, mixinStandardHelpOptions = true,
         description = "Runs the daemon (the default): watches the configured drop folders and uploads their files.")
 final class RunCommand implements Callable<Integer> {

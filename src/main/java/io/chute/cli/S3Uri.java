@@ -1,5 +1,6 @@
 package io.chute.cli;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine;
 
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ public record S3Uri(String bucket, String key) {
     }
 
     /** picocli converter: a malformed target is a usage error (exit status 2). */
+    @RegisterForReflection // picocli reads its annotations reflectively, also in a native image
     static final class Converter implements CommandLine.ITypeConverter<S3Uri> {
         @Override
         public S3Uri convert(String value) {

@@ -3,6 +3,7 @@ package io.chute.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.eclipse.microprofile.config.ConfigProvider;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,6 +22,7 @@ import java.util.concurrent.Callable;
  * daemon is looked for on 127.0.0.1 at {@code quarkus.management.port} of the same configuration. No daemon
  * answering is a failure (exit 1) with a message saying so.
  */
+@RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Shows what a running Chute daemon is doing: rules, uploads in flight, waiting files.")
 final class StatusCommand implements Callable<Integer> {

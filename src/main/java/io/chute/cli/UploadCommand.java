@@ -9,6 +9,7 @@ import io.chute.multipart.ObjectProof;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StableFile;
 import io.chute.upload.UploadOutcome;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,6 +37,7 @@ import java.util.concurrent.TimeUnit;
  * flight. Transient failures are retried like the daemon does ({@code chute.upload.max-attempts},
  * {@code retry-backoff}); a bucket or credential failure ends the command at once.
  */
+@RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = "upload", mixinStandardHelpOptions = true,
         description = "Uploads one file to S3 and verifies it; rerun after an interruption to resume.")
 final class UploadCommand implements Callable<Integer> {
@@ -50,6 +52,7 @@ final class UploadCommand implements Callable<Integer> {
     S3Uri target;
 
     /** How progress is shown on stderr. */
+    @RegisterForReflection
     enum Progress { AUTO, BAR, LINES, NONE }
 
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "STYLE",
@@ -86,6 +89,8 @@ final class UploadCommand implements Callable<Integer> {
                 UploadOutcome outcome = uploadWithRetries(engine, config.upload(), rule, source);
                 reporter.finish();
                 return report(engine, rule, source, outcome, reporter);
+            } catch (CliFailure failure) {
+                return ChuteCommand.report(failure); // before the latch: an interrupted JVM exits once it opens
             } finally {
                 finished.countDown();
                 removeQuietly(onSignal);
