@@ -162,7 +162,7 @@ final class UploadCommand implements Callable<Integer> {
         }
         if (outcome instanceof UploadOutcome.RetryLater failed) {
             throw new CliFailure(target + ": " + failed.reason().tag() + ": " + failed.detail()
-                    + (failed.ruleWide() ? "" : "; run the same command again to resume"));
+                    + (failed.ruleWide() ? "" : "; run the same command again to retry (a multipart upload resumes)"));
         }
         if (outcome instanceof UploadOutcome.Rejected rejected) {
             throw new CliFailure(target + ": " + rejected.reason().tag() + ": " + rejected.detail());

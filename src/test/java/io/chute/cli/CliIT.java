@@ -324,6 +324,21 @@ class CliIT {
         }
     }
 
+    @Test
+    void launcherScript_runsThePackagedJarWithTheGivenConfiguration() throws Exception {
+        Path appHome = io.chute.testing.DaemonProcess.appJar().toAbsolutePath().getParent().getParent();
+        ProcessBuilder launcher = new ProcessBuilder("sh", Path.of("deploy/bin/chute").toAbsolutePath().toString(),
+                "status", "--url", "http://127.0.0.1:1").redirectErrorStream(true);
+        launcher.environment().putAll(java.util.Map.of("CHUTE_HOME", appHome.toString(),
+                "CHUTE_CONFIG", config(1, "").toString(),
+                "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        Process p = launcher.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThat(p.waitFor()).as(output).isEqualTo(1);
+        assertThat(output.strip()).startsWith("chute: no Chute daemon answers at http://127.0.0.1:1/q/status");
+    }
+
     private static List<Integer> percents(String stderr) {
         List<Integer> percents = new ArrayList<>();
         Matcher m = PROGRESS.matcher(stderr);

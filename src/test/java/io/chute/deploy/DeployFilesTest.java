@@ -190,6 +190,7 @@ class DeployFilesTest {
         assertThat(nativeFile).containsPattern("(?m)^FROM \\S*mandrel\\S* AS build$").contains("EXPOSE " + MANAGEMENT_PORT,
                 "-Dnative");
         assertThat(jvm + nativeFile).doesNotContainPattern("https?://");
+        assertThat(Files.readString(DEPLOY.resolve("bin/chute"))).contains(": \"${JAVA_OPTS:=" + flags + "}\"");
     }
 
     @Test
