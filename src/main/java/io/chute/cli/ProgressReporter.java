@@ -31,6 +31,7 @@ public final class ProgressReporter implements TransferListener {
     private long doneBytes;
     private long sentThisRun;
     private long startNanos;
+    private long lastSentNanos;
     private long lastLineNanos;
     private int lastStep = -1;
     private int lastWidth;
@@ -63,6 +64,7 @@ public final class ProgressReporter implements TransferListener {
     public synchronized void bytesSent(Path file, long bytes) {
         doneBytes += bytes;
         sentThisRun += bytes;
+        lastSentNanos = nanoTime.getAsLong();
         render(false);
     }
 
@@ -116,7 +118,8 @@ public final class ProgressReporter implements TransferListener {
     }
 
     private String describe(long now) {
-        double seconds = (now - startNanos) / 1e9;
+        // Once every byte is acknowledged the rate stops at the last part (Complete and HeadObject follow).
+        double seconds = ((doneBytes >= totalBytes && sentThisRun > 0 ? lastSentNanos : now) - startNanos) / 1e9;
         double rate = seconds > 0 ? sentThisRun / seconds : 0;
         String eta = doneBytes >= totalBytes ? "0s" : rate > 0
                 ? Units.duration((long) Math.ceil((totalBytes - doneBytes) / rate)) : "?";

@@ -72,6 +72,8 @@ class ProgressReporterTest {
         progress.planned(new Plan(FILE, "b", "k", null, 10 * MB, 1, 0, 0));
         advanceMillis(500);
         progress.bytesSent(FILE, 10 * MB);
+        advanceMillis(3000); // Complete and HeadObject
+        progress.tick();
         progress.finish();
 
         assertThat(lines()).hasSize(2).last().isEqualTo("upload: 100% 10.0 MB / 10.0 MB  20.0 MB/s  ETA 0s");
@@ -85,11 +87,14 @@ class ProgressReporterTest {
         advanceMillis(1000);
         progress.bytesSent(FILE, 10 * MB);
         String beforeFinish = output();
+        progress.bytesSent(FILE, 30 * MB);
+        advanceMillis(5000);
         progress.finish();
 
         assertThat(beforeFinish).doesNotContain("\n").startsWith("\r[------------------------]   0%")
                 .contains("\r[######------------------]  25% 10.0 MB / 40.0 MB  10.0 MB/s  ETA 3s");
-        assertThat(output()).endsWith("\n").containsOnlyOnce("\n");
+        assertThat(output()).endsWith("\r[########################] 100% 40.0 MB / 40.0 MB  40.0 MB/s  ETA 0s\n")
+                .containsOnlyOnce("\n");
     }
 
     @Test
