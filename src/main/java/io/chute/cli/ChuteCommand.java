@@ -1,13 +1,12 @@
 package io.chute.cli;
 
 import io.chute.config.ChuteConfig;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.config.SmallRyeConfig;
 import org.eclipse.microprofile.config.ConfigProvider;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
@@ -27,18 +26,14 @@ public final class ChuteCommand implements Callable<Integer> {
         return new RunCommand().call();
     }
 
-    /** The command line with Chute's error handling; {@link #execute} runs it. */
+    /**
+     * The command line with Chute's error handling: a {@link CliFailure} becomes its one-line message, any
+     * other exception one line naming the command and the exception, both with a non-zero status.
+     */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new ChuteCommand()).setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            PrintWriter err = commandLine.getErr();
-            if (e instanceof CliFailure failure) {
-                return report(failure);
-            }
-            err.println("chute: " + commandLine.getCommandName() + " failed: " + e);
-            err.flush();
-            return CommandLine.ExitCode.SOFTWARE;
-        });
+        cl.setExecutionExceptionHandler((e, commandLine, parsed) -> report(e instanceof CliFailure failure
+                ? failure : new CliFailure(commandLine.getCommandName() + " failed: " + e)));
         return cl;
     }
 

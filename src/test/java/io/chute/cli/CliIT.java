@@ -1,7 +1,5 @@
 package io.chute.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import io.chute.testing.CliProcess;
 import io.chute.testing.Files2;
 import io.chute.testing.S3ServerProcess;
@@ -28,17 +26,13 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The {@code chute} commands of the packaged jar, run as processes against an S3Mock process: one-shot
- * upload with progress, resume after kill and after SIGINT, status against a served status document,
- * cleanup of orphaned uploads, usage and runtime errors, and the promise that one-shot commands listen on
- * no port.
+ * The {@code chute} commands of the packaged jar that talk to S3, run as processes against an S3Mock
+ * process: one-shot upload with progress, resume after kill and after SIGINT, cleanup of orphaned uploads,
+ * runtime errors, and the promise that one-shot commands listen on no port. {@link CliUsageIT} covers
+ * status, usage errors and the launcher script.
  */
 class CliIT {
 
@@ -181,54 +175,6 @@ class CliIT {
     }
 
     @Test
-    void status_rendersTheDaemonsStatusDocument_andPrintsItUnchangedWithJson() throws Exception {
-        String document = """
-                {"startedAt":"2026-11-23T00:00:00Z","now":"2026-11-23T00:10:00Z",
-                 "rules":[{"name":"inbox","folder":"/data/inbox","bucket":"b","prefix":"in/","ready":true,
-                   "pausedReason":null,"uploaded":3,"bytesUploaded":3000000,"failed":0,"quarantined":0}],
-                 "inFlight":[{"rule":"inbox","path":"/data/inbox/big.bin","bucket":"b","key":"in/big.bin",
-                   "bytesDone":50000000,"bytesTotal":200000000,"partsDone":10,"partsTotal":40,
-                   "bytesPerSecond":25000000.0,"etaSeconds":6,"startedAt":"2026-11-23T00:09:58Z"}],
-                 "waiting":[{"rule":"inbox","path":"/data/inbox/new.bin","state":"STABILIZING",
-                   "since":"2026-11-23T00:09:59Z","detail":"quiet period 5s"}],
-                 "recent":[]}""";
-        WireMockServer daemon = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        daemon.start();
-        try {
-            daemon.stubFor(get(urlEqualTo("/q/status")).willReturn(aResponse().withStatus(200)
-                    .withHeader("Content-Type", "application/json").withBody(document)));
-            String url = "http://127.0.0.1:" + daemon.port();
-
-            CliProcess text = CliProcess.run(config(1, ""), tmp.resolve("logs"), "status", "--url", url);
-            CliProcess json = CliProcess.run(config(1, ""), tmp.resolve("logs"), "status", "--url", url, "--json");
-
-            assertThat(text.exitValue()).as(text.transcript()).isZero();
-            assertThat(text.stdout()).contains("Rules (1)", "/data/inbox -> s3://b/in/", "Uploading (1)",
-                    " 25% 50.0 MB / 200 MB, part 10 of 40, 25.0 MB/s, ETA 6s", "Waiting (1)",
-                    "STABILIZING /data/inbox/new.bin (1s ago)", "Recent (0): none");
-            assertThat(json.exitValue()).as(json.transcript()).isZero();
-            ObjectMapper mapper = new ObjectMapper();
-            assertThat(mapper.readTree(json.stdout())).isEqualTo(mapper.readTree(document));
-        } finally {
-            daemon.stop();
-        }
-    }
-
-    @Test
-    void status_withNoDaemonRunning_failsWithAOneLineMessage() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
-        CliProcess cli = CliProcess.run(config(1, ""), tmp.resolve("logs"), "status", "--url", "http://127.0.0.1:" + port);
-
-        assertThat(cli.exitValue()).as(cli.transcript()).isEqualTo(1);
-        assertThat(cli.stderr().strip()).isEqualTo("chute: no Chute daemon answers at http://127.0.0.1:" + port
-                + "/q/status (connection refused): is it running, and is that its management port?");
-        assertThat(cli.stdout()).isEmpty();
-    }
-
-    @Test
     void cleanup_listsAnOrphanedUploadInADryRun_andAbortsItOnlyWithApply() throws Exception {
         Path file = tmp.resolve("data/orphan.bin");
         Files2.writeRandom(file, 12 * MIB, 4);
@@ -257,27 +203,6 @@ class CliIT {
         assertThat(openUploads()).isEmpty();
         assertThat(CliProcess.run(config, tmp.resolve("logs"), "cleanup", "--older-than", "0s").stdout())
                 .contains("0 orphaned upload(s) found");
-    }
-
-    @Test
-    void usageErrors_exitWithStatus2AndPicocliMessage_helpAndVersionExit0() throws Exception {
-        Path config = config(1, "");
-        CliProcess missing = CliProcess.run(config, tmp.resolve("logs"), "upload", "only-a-file.bin");
-        CliProcess badTarget = CliProcess.run(config, tmp.resolve("logs"), "upload", "f.bin", "bucket/key");
-        CliProcess unknown = CliProcess.run(config, tmp.resolve("logs"), "frobnicate");
-        CliProcess version = CliProcess.run(config, tmp.resolve("logs"), "--version");
-        CliProcess help = CliProcess.run(config, tmp.resolve("logs"), "--help");
-
-        assertThat(missing.exitValue()).as(missing.transcript()).isEqualTo(2);
-        assertThat(missing.stderr()).contains("Missing required parameter: 's3://BUCKET/KEY'");
-        assertThat(badTarget.exitValue()).as(badTarget.transcript()).isEqualTo(2);
-        assertThat(badTarget.stderr()).contains("'bucket/key' is not of the form s3://bucket/key");
-        assertThat(unknown.exitValue()).as(unknown.transcript()).isEqualTo(2);
-        assertThat(unknown.stderr()).contains("Unmatched argument at index 0: 'frobnicate'");
-        assertThat(version.exitValue()).isZero();
-        assertThat(version.stdout().strip()).isEqualTo("chute 0.1.0-SNAPSHOT");
-        assertThat(help.exitValue()).isZero();
-        assertThat(help.stdout()).contains("Usage: chute", "run", "upload", "status", "cleanup");
     }
 
     @Test
@@ -322,21 +247,6 @@ class CliIT {
             daemon.signal("TERM");
             assertThat(daemon.waitForExit(Duration.ofSeconds(60))).isIn(0, 143);
         }
-    }
-
-    @Test
-    void launcherScript_runsThePackagedJarWithTheGivenConfiguration() throws Exception {
-        Path appHome = io.chute.testing.DaemonProcess.appJar().toAbsolutePath().getParent().getParent();
-        ProcessBuilder launcher = new ProcessBuilder("sh", Path.of("deploy/bin/chute").toAbsolutePath().toString(),
-                "status", "--url", "http://127.0.0.1:1").redirectErrorStream(true);
-        launcher.environment().putAll(java.util.Map.of("CHUTE_HOME", appHome.toString(),
-                "CHUTE_CONFIG", config(1, "").toString(),
-                "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        Process p = launcher.start();
-        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-
-        assertThat(p.waitFor()).as(output).isEqualTo(1);
-        assertThat(output.strip()).startsWith("chute: no Chute daemon answers at http://127.0.0.1:1/q/status");
     }
 
     private static List<Integer> percents(String stderr) {

@@ -1,28 +1,19 @@
 package io.chute.deploy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chute.config.ChuteConfig;
 import io.chute.config.ConfigValidator;
 import io.chute.observability.ChuteMetrics;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.quarkus.runtime.configuration.MemorySize;
-import io.quarkus.runtime.configuration.MemorySizeConverter;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import io.smallrye.config.source.yaml.YamlConfigSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -32,6 +23,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static io.chute.deploy.DeployFiles.at;
+import static io.chute.deploy.DeployFiles.list;
+import static io.chute.deploy.DeployFiles.load;
+import static io.chute.deploy.DeployFiles.mapped;
+import static io.chute.deploy.DeployFiles.podSpec;
+import static io.chute.deploy.DeployFiles.systemdUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -247,72 +244,11 @@ class DeployFilesTest {
         return found;
     }
 
-    /** [Service]/[Unit]/[Install] keys with every value they are given (a unit may repeat a key). */
-    static Map<String, List<String>> systemdUnit(Path file) throws IOException {
-        Map<String, List<String>> keys = new java.util.LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            if (line.isBlank() || line.startsWith("#") || line.startsWith("[")) {
-                continue;
-            }
-            int eq = line.indexOf('=');
-            keys.computeIfAbsent(line.substring(0, eq).trim(), k -> new ArrayList<>()).add(line.substring(eq + 1).trim());
-        }
-        return keys;
-    }
-
     private static ChuteConfig configMapChuteYaml(String file) {
         String name = file.contains("sidecar") ? "chute-sidecar" : "chute-node";
         return load(DEPLOY.resolve("kubernetes/configmap.yaml")).stream()
                 .filter(d -> name.equals(at(d, "metadata", "name"))).findFirst()
                 .map(d -> mapped((String) at(d, "data", "chute.yaml"))).orElseThrow();
-    }
-
-    static ChuteConfig mapped(String yaml) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withSources(new YamlConfigSource("deploy", yaml, 100))
-                .withDefaultValue("POD_NAME", "pod-1").withDefaultValue("NODE_NAME", "node-1")
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withConverter(MemorySize.class, 100, new MemorySizeConverter())
-                .withMapping(ChuteConfig.class)
-                .build();
-        return config.getConfigMapping(ChuteConfig.class);
-    }
-
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> podSpec(List<Map<String, Object>> docs) {
-        return docs.stream().filter(d -> "Deployment".equals(d.get("kind")) || "DaemonSet".equals(d.get("kind")))
-                .map(d -> (Map<String, Object>) at(d, "spec", "template", "spec")).findFirst().orElseThrow();
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> list(Object value) {
-        return value == null ? List.of() : (List<Map<String, Object>>) value;
-    }
-
-    static Object at(Map<?, ?> map, String... path) {
-        Object node = map;
-        for (String key : path) {
-            if (!(node instanceof Map<?, ?> m)) {
-                return null;
-            }
-            node = m.get(key);
-        }
-        return node;
-    }
-
-    static List<Map<String, Object>> load(Path file) {
-        try {
-            return load(Files.readString(file));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> load(String yaml) {
-        List<Map<String, Object>> docs = new ArrayList<>();
-        new Yaml().loadAll(yaml).forEach(d -> docs.add((Map<String, Object>) d));
-        return docs;
     }
 
     private static List<Path> deployFiles() throws IOException {
