@@ -1,10 +1,6 @@
 package io.chute;
 
-import io.chute.checkpoint.InstallationKey;
-import io.chute.checkpoint.SidecarStore;
-import io.chute.checkpoint.UploadLedger;
 import io.chute.completion.Completion;
-import io.chute.completion.ReceiptStore;
 import io.chute.config.ChuteConfig;
 import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.ConfigValidator;
@@ -12,7 +8,6 @@ import io.chute.config.DropRule;
 import io.chute.multipart.ObjectUploader;
 import io.chute.observability.ChuteMetrics;
 import io.chute.queue.UploadQueue;
-import io.chute.s3.S3ClientFactory;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StabilityGate;
 import io.chute.upload.FailureClassifier;
@@ -38,7 +33,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -64,7 +58,7 @@ public class Pipeline {
     private volatile boolean started;
     private List<DropRule> rules;
     private S3Client s3;
-    private ExecutorService partExecutor;
+    private UploadEngine uploadEngine;
     private ScheduledExecutorService timer;
     private UploadQueue queue;
     private StabilityGate gate;
@@ -92,24 +86,17 @@ public class Pipeline {
 
     synchronized void start() throws IOException {
         rules = config.rules().stream().map(DropRule::from).toList();
-        Path stateDir = config.stateDir().toAbsolutePath().normalize();
-        SidecarStore sidecars = new SidecarStore(InstallationKey.loadOrCreate(stateDir), clock,
-                config.sidecars() == ChuteConfig.SidecarLocation.STATE_DIR ? stateDir.resolve("sidecars") : null);
-        UploadLedger ledger = new UploadLedger(stateDir, clock);
-        completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
         queue = new UploadQueue(config.upload().queueCapacity(), clock);
         ChuteMetrics metrics = new ChuteMetrics(registry, queue);
         ruleHealth = new RuleHealth(clock);
-        s3 = S3ClientFactory.build(config.s3());
-        partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
+        uploadEngine = UploadEngine.open(config, metrics, clock);
+        Path stateDir = uploadEngine.stateDir();
+        completion = uploadEngine.completion();
+        s3 = uploadEngine.s3();
+        engine = uploadEngine.objects();
+        FileUploader uploader = uploadEngine.files();
         timer = Executors.newScheduledThreadPool(1, named("chute-timer-"));
-        engine = new ObjectUploader(s3, partExecutor, config.upload().multipartThreshold().asLongValue(),
-                config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), config.s3().maxParts(),
-                config.s3().fullObjectChecksum(), metrics);
-        String endpointId = S3ClientFactory.endpointId(config.s3());
-        FileUploader uploader = new FileUploader(engine, sidecars, ledger, completion, endpointId, clock);
-        janitor = new OrphanJanitor(ledger, sidecars, engine, endpointId, queue::isInFlight, clock,
-                config.janitor().orphanTtl(), metrics::orphanAborted);
+        janitor = uploadEngine.janitor(queue::isInFlight, config.janitor().orphanTtl(), metrics::orphanAborted);
         sweepOrphans(true);
         warnWithoutLifecycleRule();
         gate = new StabilityGate(clock, stable -> {
@@ -234,14 +221,10 @@ public class Pipeline {
         engine.stopStartingParts();
         try {
             pool.stop(config.shutdown().grace());
-            partExecutor.shutdown();
-            if (!partExecutor.awaitTermination(1, TimeUnit.SECONDS)) {
-                partExecutor.shutdownNow();
-            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        s3.close();
+        uploadEngine.close();
         LOG.info("Chute stopped; unfinished uploads resume from their checkpoints on the next start");
     }
 

@@ -61,6 +61,16 @@ public record DropRule(
                 Map.copyOf(rule.metadata()));
     }
 
+    /**
+     * The rule of a one-shot upload ({@code chute upload FILE s3://bucket/key}): the file's folder, the exact
+     * key (as the prefix, with an empty key template), source kept, no globs.
+     */
+    public static DropRule oneFile(String name, Path file, String bucket, String key) {
+        return new DropRule(name, file.toAbsolutePath().normalize().getParent(), bucket, key, "", false, List.of(),
+                List.of(), Duration.ZERO, WatchMode.POLL, Duration.ofSeconds(5), Optional.empty(), Duration.ofHours(1),
+                Symlinks.SKIP, AfterUpload.KEEP, Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
+    }
+
     /** Whether a file at this path relative to {@link #folder()} passes the include and exclude globs. */
     public boolean selects(Path relative) {
         boolean included = includes.isEmpty() || includes.stream().anyMatch(m -> m.matches(relative));

@@ -94,6 +94,8 @@ public final class ObjectUploader {
             throw new InterruptedException("shutting down");
         }
         long size = request.identity().sizeInBytes();
+        listener.planned(new TransferListener.Plan(request.file(), request.bucket(), request.key(), null, size,
+                1, 0, 0));
         PartDigest digest = PartDigest.of(channel, 0, size);
         ensureUnchanged(request);
         PutObjectRequest put = PutObjectRequest.builder()
@@ -144,6 +146,9 @@ public final class ObjectUploader {
             journal.started(session);
             CrashPoint.AFTER_HEADER.reached();
         }
+        listener.planned(new TransferListener.Plan(request.file(), session.bucket(), session.key(), session.uploadId(),
+                size, session.plan().partCount(), done.size(),
+                done.values().stream().mapToLong(CompletedPart::sizeInBytes).sum()));
         List<CompletedPart> parts = sendMissingParts(request, channel, session, done, journal);
         ensureUnchanged(request);
         CrashPoint.BEFORE_COMPLETE.reached();

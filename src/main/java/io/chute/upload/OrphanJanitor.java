@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -48,9 +50,21 @@ public final class OrphanJanitor {
         this.onAbort = onAbort;
     }
 
+    /** An upload a sweep aborts, or in a dry run would abort; {@code since} is when the ledger recorded it. */
+    public record Orphan(String bucket, String key, String uploadId, Path source, Instant since) {
+    }
+
     /** One sweep; {@code startup} treats every unreferenced entry as an orphan. Returns uploads aborted. */
     public int sweep(boolean startup) throws IOException {
-        int aborted = 0;
+        return sweep(startup, true).size();
+    }
+
+    /**
+     * One sweep. With {@code apply} false it is a dry run that changes nothing, not even the ledger, and
+     * returns what it would abort; otherwise it returns the uploads it aborted.
+     */
+    public List<Orphan> sweep(boolean startup, boolean apply) throws IOException {
+        List<Orphan> orphans = new ArrayList<>();
         Instant now = clock.instant();
         for (UploadLedger.Entry e : ledger.open()) {
             Path source = Path.of(e.path());
@@ -63,24 +77,29 @@ public final class OrphanJanitor {
                 if (referenced.filter(e.uploadId()::equals).isPresent()) {
                     continue;
                 }
-                if (engine.abort(e.bucket(), e.key(), e.uploadId())) {
+                if (!apply) {
+                    orphans.add(new Orphan(e.bucket(), e.key(), e.uploadId(), source, e.time()));
+                } else if (engine.abort(e.bucket(), e.key(), e.uploadId())) {
                     LOG.infof("bucket=%s key=%s uploadId=%s orphaned upload of %s aborted", e.bucket(), e.key(),
                             e.uploadId(), source);
                     ledger.ended(e.ref());
-                    aborted++;
+                    orphans.add(new Orphan(e.bucket(), e.key(), e.uploadId(), source, e.time()));
                     onAbort.run();
                 }
             } else {
-                aborted += abortUnrecorded(e, referenced);
+                orphans.addAll(abortUnrecorded(e, referenced, apply));
             }
         }
-        ledger.compact();
-        return aborted;
+        if (apply) {
+            ledger.compact();
+        }
+        return orphans;
     }
 
     /** A crash between intent and id: abort uploads of that key created around the intent's time. */
-    private int abortUnrecorded(UploadLedger.Entry intent, Optional<String> referenced) throws IOException {
-        int aborted = 0;
+    private List<Orphan> abortUnrecorded(UploadLedger.Entry intent, Optional<String> referenced, boolean apply)
+            throws IOException {
+        List<Orphan> aborted = new ArrayList<>();
         boolean allGone = true;
         for (MultipartUpload u : engine.uploadsOf(intent.bucket(), intent.key())) {
             Instant initiated = u.initiated();
@@ -89,16 +108,20 @@ public final class OrphanJanitor {
             if (!aroundIntent || referenced.filter(u.uploadId()::equals).isPresent()) {
                 continue;
             }
-            if (engine.abort(intent.bucket(), intent.key(), u.uploadId())) {
+            Orphan orphan = new Orphan(intent.bucket(), intent.key(), u.uploadId(), Path.of(intent.path()),
+                    intent.time());
+            if (!apply) {
+                aborted.add(orphan);
+            } else if (engine.abort(intent.bucket(), intent.key(), u.uploadId())) {
                 LOG.infof("bucket=%s key=%s uploadId=%s orphaned upload (created just before a crash) aborted",
                         intent.bucket(), intent.key(), u.uploadId());
-                aborted++;
+                aborted.add(orphan);
                 onAbort.run();
             } else {
                 allGone = false;
             }
         }
-        if (allGone) {
+        if (apply && allGone) {
             ledger.ended(intent.ref());
         }
         return aborted;

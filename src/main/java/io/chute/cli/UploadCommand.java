@@ -1,0 +1,200 @@
+package io.chute.cli;
+
+import io.chute.UploadEngine;
+import io.chute.checkpoint.Checkpoint;
+import io.chute.checkpoint.SidecarHeader;
+import io.chute.config.ChuteConfig;
+import io.chute.config.DropRule;
+import io.chute.multipart.ObjectProof;
+import io.chute.stability.FileIdentity;
+import io.chute.stability.StableFile;
+import io.chute.upload.UploadOutcome;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code chute upload FILE s3://bucket/key}: one file through the daemon's engine ({@link UploadEngine}):
+ * multipart above the threshold with a sidecar checkpoint after every part, HeadObject verification, S3
+ * settings from {@code chute.s3.*}. Exit 0 means the object is stored and verified; the source is kept.
+ * <p>
+ * Interrupted (SIGINT, SIGTERM): parts being sent finish and are checkpointed within
+ * {@code chute.shutdown.grace}, the rest are not started; running the same command again resumes from the
+ * sidecar and sends only the missing parts. Killed outright, the rerun resends at most the parts that were in
+ * flight. Transient failures are retried like the daemon does ({@code chute.upload.max-attempts},
+ * {@code retry-backoff}); a bucket or credential failure ends the command at once.
+ */
+@RegisterForReflection // picocli reads its annotations reflectively, also in a native image
+@Command(name = "upload", mixinStandardHelpOptions = true,
+        description = "Uploads one file to S3 and verifies it; rerun after an interruption to resume.")
+final class UploadCommand implements Callable<Integer> {
+
+    static final String RULE_NAME = "cli-upload";
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The file to upload.")
+    Path file;
+
+    @Parameters(index = "1", paramLabel = "s3://BUCKET/KEY", converter = S3Uri.Converter.class,
+            description = "Target object; a key ending in / (or none) gets the file's name appended.")
+    S3Uri target;
+
+    /** How progress is shown on stderr. */
+    @RegisterForReflection
+    enum Progress { AUTO, BAR, LINES, NONE }
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "STYLE",
+            description = "auto (a bar on a terminal, lines otherwise), bar, lines or none; on stderr.")
+    Progress progress;
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        ChuteConfig config = ChuteCommand.config();
+        Path source = file.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(source)) {
+            throw new CliFailure(file + ": no such file");
+        }
+        String key = target.keyFor(source);
+        DropRule rule = DropRule.oneFile(RULE_NAME, source, target.bucket(), key);
+        ProgressReporter reporter = new ProgressReporter(System.err, style(), System::nanoTime);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "chute-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        try (UploadEngine engine = UploadEngine.open(config, reporter, Clock.systemUTC())) {
+            ticker.scheduleAtFixedRate(reporter::tick, 500, 500, TimeUnit.MILLISECONDS);
+            CountDownLatch finished = new CountDownLatch(1);
+            Thread onSignal = new Thread(() -> {
+                stopRequested.countDown();
+                engine.objects().stopStartingParts();
+                awaitQuietly(finished, config.shutdown().grace());
+            }, "chute-upload-stop");
+            Runtime.getRuntime().addShutdownHook(onSignal);
+            try {
+                UploadOutcome outcome = uploadWithRetries(engine, config.upload(), rule, source);
+                reporter.finish();
+                return report(engine, rule, source, outcome, reporter);
+            } catch (CliFailure failure) {
+                return ChuteCommand.report(failure); // before the latch: an interrupted JVM exits once it opens
+            } finally {
+                finished.countDown();
+                removeQuietly(onSignal);
+            }
+        } finally {
+            ticker.shutdownNow();
+        }
+    }
+
+    private UploadOutcome uploadWithRetries(UploadEngine engine, ChuteConfig.Upload settings, DropRule rule,
+                                            Path source) throws IOException, InterruptedException {
+        Duration backoff = settings.retryBackoff();
+        for (int attempt = 1; ; attempt++) {
+            StableFile stable = new StableFile(rule, source, FileIdentity.of(source), Clock.systemUTC().instant());
+            forgetCheckpointOfAnotherTarget(engine, stable);
+            UploadOutcome outcome = engine.files().attempt(stable);
+            if (!(outcome instanceof UploadOutcome.RetryLater retry) || retry.ruleWide()
+                    || attempt >= settings.maxAttempts() || stopRequested.getCount() == 0) {
+                return outcome;
+            }
+            System.err.printf("chute: attempt %d of %d failed (%s: %s); retrying in %s%n", attempt,
+                    settings.maxAttempts(), retry.reason().tag(), retry.detail(), Units.duration(backoff.toSeconds()));
+            if (stopRequested.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
+                return new UploadOutcome.Interrupted();
+            }
+            backoff = min(backoff.multipliedBy(2), settings.retryBackoffMax());
+        }
+    }
+
+    /**
+     * A checkpoint names the key it was started for; the daemon resumes under it, but here the operator names
+     * the target, so a checkpoint for another target is aborted and the upload starts afresh.
+     */
+    private void forgetCheckpointOfAnotherTarget(UploadEngine engine, StableFile stable) {
+        Optional<Checkpoint> checkpoint;
+        try {
+            checkpoint = engine.sidecars().load(stable.path());
+        } catch (IOException unreadable) {
+            return; // the uploader sets a corrupt sidecar aside itself
+        }
+        if (checkpoint.isPresent()) {
+            SidecarHeader h = checkpoint.get().header();
+            if (!h.bucket().equals(stable.rule().bucket()) || !h.key().equals(stable.rule().prefix())) {
+                engine.files().abandon(stable, "its checkpoint is for s3://" + h.bucket() + "/" + h.key()
+                        + ", not for the requested target");
+            }
+        }
+    }
+
+    private int report(UploadEngine engine, DropRule rule, Path source, UploadOutcome outcome,
+                       ProgressReporter reporter) throws IOException {
+        if (outcome instanceof UploadOutcome.Completed done) {
+            engine.completion().finish(rule, source); // source kept; removes the sidecar
+            ObjectProof proof = done.proof();
+            System.out.printf("uploaded s3://%s/%s: %d bytes, verified by %s%s; %d bytes sent by this run%n",
+                    proof.bucket(), proof.key(), proof.sizeInBytes(), proof.verifiedBy(),
+                    done.resumed() ? ", resumed from its checkpoint" : "", reporter.sentThisRun());
+            return 0;
+        }
+        if (outcome instanceof UploadOutcome.AlreadyDone) {
+            engine.completion().finish(rule, source);
+            System.out.printf("s3://%s/%s: already uploaded%n", rule.bucket(), rule.prefix());
+            return 0;
+        }
+        String target = "s3://" + rule.bucket() + "/" + rule.prefix();
+        if (outcome instanceof UploadOutcome.Interrupted) {
+            throw new CliFailure("interrupted; the parts stored so far are checkpointed in "
+                    + engine.sidecars().sidecarOf(source) + ": run the same command again to resume", 130);
+        }
+        if (outcome instanceof UploadOutcome.RetryLater failed) {
+            throw new CliFailure(target + ": " + failed.reason().tag() + ": " + failed.detail()
+                    + (failed.ruleWide() ? "" : "; run the same command again to retry (a multipart upload resumes)"));
+        }
+        if (outcome instanceof UploadOutcome.Rejected rejected) {
+            throw new CliFailure(target + ": " + rejected.reason().tag() + ": " + rejected.detail());
+        }
+        if (outcome instanceof UploadOutcome.SourceChanged changed) {
+            throw new CliFailure(file + " changed while it was being uploaded (" + changed.detail()
+                    + "); upload it again once it is complete");
+        }
+        throw new CliFailure(file + " was removed during the upload");
+    }
+
+    private ProgressReporter.Style style() {
+        return progress == Progress.AUTO ? ProgressReporter.autoStyle() : ProgressReporter.Style.valueOf(progress.name());
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch, Duration timeout) {
+        try {
+            latch.await(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void removeQuietly(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running: the JVM exits once it returns
+        }
+    }
+}
