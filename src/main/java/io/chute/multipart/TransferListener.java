@@ -16,6 +16,19 @@ public interface TransferListener {
     default void partUploaded(Duration took) {
     }
 
+    /**
+     * What an attempt is about to send: called once per attempt before its first byte, after a resume has
+     * been reconciled ({@code partsDone}/{@code bytesDone} are already in S3). {@code uploadId} is null for
+     * PutObject, which counts as one part.
+     */
+    default void planned(Plan plan) {
+    }
+
+    /** The shape of one upload attempt, for progress reporting. */
+    record Plan(java.nio.file.Path file, String bucket, String key, String uploadId, long bytesTotal,
+                int partsTotal, int partsDone, long bytesDone) {
+    }
+
     TransferListener NONE = new TransferListener() {
     };
 }
