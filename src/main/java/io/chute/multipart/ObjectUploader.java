@@ -95,7 +95,8 @@ public final class ObjectUploader {
             throw new InterruptedException("shutting down");
         }
         long size = request.identity().sizeInBytes();
-        listener.planned(new TransferListener.Plan(request.file(), request.bucket(), request.key(), null, size, 1, 0, 0));
+        listener.planned(new TransferListener.Plan(request.file(), request.bucket(), request.key(), null, size,
+                1, 0, 0));
         PartDigest digest = PartDigest.of(channel, 0, size);
         ensureUnchanged(request);
         PutObjectRequest put = PutObjectRequest.builder()

@@ -71,8 +71,8 @@ class LogSafetyIT {
         daemon.awaitLog("Chute started", Duration.ofSeconds(60));
         Files2.writeRandom(tmp.resolve("inbox/multipart.bin"), 6 * MIB, 1);
         Files2.writeRandom(tmp.resolve("inbox/small.bin"), 1000, 2);
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
-                .until(() -> !Files.exists(tmp.resolve("inbox/multipart.bin")) && !Files.exists(tmp.resolve("inbox/small.bin")));
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() ->
+                !Files.exists(tmp.resolve("inbox/multipart.bin")) && !Files.exists(tmp.resolve("inbox/small.bin")));
         daemon.awaitLog("path=\\S*multipart.bin bucket=" + BUCKET + " key=in/multipart.bin uploaded and verified",
                 Duration.ofSeconds(10));
     }

@@ -117,6 +117,14 @@ class ManagementEndpointsTest {
                     assertThat(health.getString("checks[0].data.orphaned")).contains(ManagementProfile.OTHER_BUCKET);
                     assertThat(health.getString("checks[0].data.main")).isEqualTo("ok");
                 });
+                String path = folder("orphaned").resolve("waits-for-bucket.bin").toString();
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                    Map<String, Object> waiting = statusJson()
+                            .getMap("waiting.find { it.path == '" + path + "' && it.state == 'RETRYING' }");
+                    assertThat(waiting).as("retrying").isNotNull();
+                    assertThat((String) waiting.get("detail")).contains("rule paused").contains("no_such_bucket")
+                            .contains("retry after");
+                });
                 JsonPath board = statusJson();
                 assertThat(board.getString("rules.find { it.name == 'orphaned' }.pausedReason"))
                         .contains(ManagementProfile.OTHER_BUCKET);
