@@ -46,7 +46,10 @@ public record StatusReport(String startedAt, String now, List<Rule> rules, List<
         QUARANTINED
     }
 
-    /** A finished file: {@code outcome} is {@code UPLOADED}, {@code RESUMED} (uploaded after a resume) or {@code QUARANTINED}. */
+    /**
+     * A finished file: {@code outcome} is {@code UPLOADED}, {@code RESUMED} (uploaded by resuming a checkpointed
+     * upload) or {@code QUARANTINED} ({@code key} null: the key may not have been resolved).
+     */
     @RegisterForReflection
     public record Recent(String rule, String path, String bucket, String key, long bytes, String finishedAt,
                          String outcome) {
