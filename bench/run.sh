@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Chute benchmarks against peer tools (aws s3 cp, rclone) on two local S3 servers (S3Proxy, S3Mock).
-# Usage: bench/run.sh [--quick] [--big] [--keep-work]
+# Usage: bench/run.sh [--quick] [--big] [--keep-work] [--small-only]
 #   --quick      1 run per tool instead of 3
+#   --small-only only the small-files case (SMALL_N files of SMALL_BYTES, default 2,000 x 64 KiB)
 #   --big        also measure Chute's peak RSS on a 10 GiB sparse-ish file (S3Proxy only)
 #   --keep-work  do not delete bench/work/ data at the end
 # Environment knobs (optional): RUNS, FILE_BYTES (default 2 GiB), CEILING_OBJ_BYTES (256 MB), CEILING_N (8),
 #   AWS_BIN (aws executable, default: first on PATH), CHUTE_QUIET_PERIOD (500ms), SERVERS ("s3proxy s3mock"),
 #   TOOLS ("chute aws-default aws-tuned rclone"), CHUTE_EXTRA_OPTS (extra -D flags for the daemon), JFR=1,
-#   SERVER_XMX (heap of the S3 servers, default 1g).
+#   SERVER_XMX (heap of the S3 servers, default 1g), SMALL_N (2000), SMALL_BYTES (65536),
+#   SMALL_TOOLS ("chute aws-default rclone").
 # See bench/README.md. Everything listens on 127.0.0.1 only. Results: stdout and bench/results/<date>.md.
 set -Eeuo pipefail
 
@@ -18,13 +20,14 @@ RESULTS_DIR="$BENCH_DIR/results"
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 RESULTS="$RESULTS_DIR/$STAMP.md"
 
-QUICK=0 BIG=0 KEEP=0
+QUICK=0 BIG=0 KEEP=0 SMALL_ONLY=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
     --big) BIG=1 ;;
     --keep-work) KEEP=1 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --small-only) SMALL_ONLY=1 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,6 +38,9 @@ CEILING_N=${CEILING_N:-8}
 CHUTE_QUIET_PERIOD=${CHUTE_QUIET_PERIOD:-500ms}
 SERVERS=${SERVERS:-"s3proxy s3mock"}
 TOOLS=${TOOLS:-"chute aws-default aws-tuned rclone"}
+SMALL_N=${SMALL_N:-2000}
+SMALL_BYTES=${SMALL_BYTES:-65536}
+SMALL_TOOLS=${SMALL_TOOLS:-"chute aws-default rclone"}
 BUCKET=bench
 KEY_ID=bench-key
 SECRET=bench-secret-key
@@ -383,6 +389,82 @@ ceiling_run() { # server file -> "seconds peak_rss_kib(max of one curl)"
   echo "$(elapsed "$t0" "$t1") $maxrss $cpu"
 }
 
+# ---------------------------------------------------------------- small files: SMALL_N files in 20 folders
+make_small_set() {
+  local dir="$WORK/data/small"
+  [ -d "$dir" ] && [ "$(find "$dir" -type f | wc -l)" = "$SMALL_N" ] && return 0
+  rm -rf "$dir"
+  log "creating $SMALL_N files of $SMALL_BYTES random bytes in $dir"
+  python3 - "$dir" "$SMALL_N" "$SMALL_BYTES" <<'PY'
+import os, sys
+d, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(n):
+    sub = os.path.join(d, "d%02d" % (i % 20))
+    os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "f%05d.bin" % i), "wb") as f:
+        f.write(os.urandom(size))
+PY
+}
+aws_env() { env AWS_CONFIG_FILE="$(aws_cfg default "$1")" AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+  AWS_ACCESS_KEY_ID=$KEY_ID AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=us-east-1 "${@:2}"; }
+count_objects() { # server prefix
+  aws_env "$1" "$AWS_BIN" s3 ls --recursive --endpoint-url "${ENDPOINT[$1]}" "s3://$BUCKET/$2" 2>/dev/null | wc -l
+}
+remove_prefix() { # server prefix
+  aws_env "$1" "$AWS_BIN" s3 rm --recursive --quiet --endpoint-url "${ENDPOINT[$1]}" "s3://$BUCKET/$2" > /dev/null 2>&1 || true
+}
+# Chute: the whole folder tree is renamed into the drop folder at once; timed until every file is uploaded,
+# verified and deleted. Prints "seconds peak_rss_kib cpu_s".
+chute_small_drop() { # server run
+  local s=$1 name="small-$2" pid=${CHUTE_PID[$1]} t0 t1 cpu0 cpu1
+  rm -rf "$WORK/staging/$name"
+  mkdir -p "$WORK/staging"
+  cp -al "$WORK/data/small" "$WORK/staging/$name"
+  echo 5 > "/proc/$pid/clear_refs" 2>/dev/null || true
+  cpu0=$(proc_cpu "$pid")
+  t0=$(now)
+  mv "$WORK/staging/$name" "$WORK/drop/$s/$name"
+  local deadline=$(( $(date +%s) + 900 ))
+  while [ -n "$(find "$WORK/drop/$s/$name" -type f -print -quit)" ]; do
+    sleep 0.05
+    [ "$(date +%s)" -gt "$deadline" ] && { note "chute/$s: $name not finished in 15 min"; echo FAIL; return; }
+  done
+  t1=$(now)
+  cpu1=$(proc_cpu "$pid")
+  local n; n=$(count_objects "$s" "chute/$name/")
+  [ "$n" = "$SMALL_N" ] || note "chute/$s: $n objects under chute/$name/, expected $SMALL_N"
+  remove_prefix "$s" "chute/$name/"
+  rm -rf "$WORK/drop/$s/$name"
+  echo "$(elapsed "$t0" "$t1") $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status") $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')"
+}
+peer_small() { # server tool run
+  local s=$1 tool=$2 prefix="$2/small-$3" tv="$WORK/time-small-$2-$1.txt" out="$WORK/out-small-$2-$1.txt" t0 t1 rc=0
+  t0=$(now)
+  case "$tool" in
+    aws-default)
+      aws_env "$s" /usr/bin/time -v -o "$tv" "$AWS_BIN" s3 cp --recursive --only-show-errors \
+        --endpoint-url "${ENDPOINT[$s]}" "$WORK/data/small" "s3://$BUCKET/$prefix/" > "$out" 2>&1 || rc=$?
+      ;;
+    rclone)
+      env -u AWS_CA_BUNDLE -u CURL_CA_BUNDLE -u REQUESTS_CA_BUNDLE \
+        RCLONE_CONFIG=/dev/null RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
+        RCLONE_CONFIG_BENCH_ENDPOINT="${ENDPOINT[$s]}" RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=$KEY_ID \
+        RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=$SECRET RCLONE_CONFIG_BENCH_REGION=us-east-1 \
+        RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true \
+        /usr/bin/time -v -o "$tv" rclone copy --transfers 16 --s3-no-check-bucket \
+        "$WORK/data/small" "bench:$BUCKET/$prefix" > "$out" 2>&1 || rc=$?
+      ;;
+  esac
+  t1=$(now)
+  local n; n=$(count_objects "$s" "$prefix/")
+  remove_prefix "$s" "$prefix/"
+  if [ "$rc" != 0 ] || [ "$n" != "$SMALL_N" ]; then
+    note "$tool small files on $s FAILED (exit $rc, $n objects): $(grep -v '^\s*$' "$out" | tail -3 | tr '\n' ' ' | cut -c1-400)"
+    echo FAIL; return
+  fi
+  echo "$(elapsed "$t0" "$t1") $(peak_rss_of_time "$tv") $(time_cpu "$tv")"
+}
+
 record() { # case server tool run result bytes
   local res=$5
   if ! [[ "$res" =~ ^[0-9.]+\ [0-9]+\ [0-9.]+$ ]]; then
@@ -403,22 +485,42 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p "$WORK/data"
 BIGFILE="$WORK/data/file-2g.bin"
-make_random "$BIGFILE" "$FILE_BYTES"
 CEILFILE="$WORK/data/ceiling-obj.bin"
-make_random "$CEILFILE" "$CEILING_OBJ_BYTES"
+if [ "$SMALL_ONLY" = 0 ]; then
+  make_random "$BIGFILE" "$FILE_BYTES"
+  make_random "$CEILFILE" "$CEILING_OBJ_BYTES"
+fi
 
 for s in $SERVERS; do start_server "$s"; done
 for s in $SERVERS; do [[ " $TOOLS " == *" chute "* ]] && start_chute "$s"; done
 
 # Warm-up (not recorded): one 64 MiB drop per Chute daemon, so JIT and connection pools are warm as in a
 # long-running daemon; and one small aws/rclone call per server so their first-run caches exist.
-head -c $((64 * 1024 * 1024)) "$BIGFILE" > "$WORK/data/warmup.bin"
+head -c $((64 * 1024 * 1024)) /dev/urandom > "$WORK/data/warmup.bin"
 for s in $SERVERS; do
   [[ " $TOOLS " == *" chute "* ]] && chute_drop "$s" "$WORK/data/warmup.bin" warmup.bin > /dev/null
 done
 rm -f "$WORK/data/warmup.bin"
 
+make_small_set
+echo "$SMALL_N" > "$WORK/small-n.txt"
 for ((run = 1; run <= RUNS; run++)); do
+  read -r -a order <<< "$SMALL_TOOLS"
+  shift_by=$(( (run - 1) % ${#order[@]} ))
+  order=("${order[@]:$shift_by}" "${order[@]:0:$shift_by}")
+  for tool in "${order[@]}"; do
+    for s in $SERVERS; do
+      if [ "$tool" = chute ]; then
+        res=$(chute_small_drop "$s" "$run")
+      else
+        res=$(peer_small "$s" "$tool" "$run")
+      fi
+      record small "$s" "$tool" "$run" "$res" $((SMALL_N * SMALL_BYTES))
+    done
+  done
+done
+
+for ((run = 1; run <= RUNS && SMALL_ONLY == 0; run++)); do
   # ceiling first in each round, then the tools, rotating the order per run (alternating tools)
   for s in $SERVERS; do
     record ceiling "$s" "curl ${CEILING_N}x PUT" "$run" "$(ceiling_run "$s" "$CEILFILE")" $((CEILING_N * CEILING_OBJ_BYTES))
@@ -438,7 +540,7 @@ for ((run = 1; run <= RUNS; run++)); do
   done
 done
 
-if [ "$BIG" = 1 ] && [[ " $TOOLS " == *" chute "* ]]; then
+if [ "$SMALL_ONLY" = 0 ] && [ "$BIG" = 1 ] && [[ " $TOOLS " == *" chute "* ]]; then
   s=$(echo $SERVERS | awk '{print $1}')
   BIG10="$WORK/big-10g.bin"
   if [ ! -f "$BIG10" ]; then
@@ -452,9 +554,9 @@ if [ "$BIG" = 1 ] && [[ " $TOOLS " == *" chute "* ]]; then
 fi
 
 # Checkpoint cost at 10,000 parts (in bench/work, same file system as the drop folders).
-log "checkpoint cost: CheckpointCostBench at 10,000 parts"
 CKPT_OUT="$WORK/checkpoint.txt"
-java -cp "$REPO/target/classes:$REPO/target/test-classes:$(cat "$CP_FILE")" io.chute.bench.CheckpointCostBench \
+: > "$CKPT_OUT"
+[ "$SMALL_ONLY" = 0 ] && log "checkpoint cost: CheckpointCostBench at 10,000 parts" && java -cp "$REPO/target/classes:$REPO/target/test-classes:$(cat "$CP_FILE")" io.chute.bench.CheckpointCostBench \
   "$WORK/checkpoint" 10000 20 > "$CKPT_OUT"
 rm -rf "$WORK/checkpoint"
 
@@ -473,7 +575,7 @@ done
   echo "Peers: $("$AWS_BIN" --version 2>&1 | head -1 | cut -d' ' -f1), $(rclone version 2>/dev/null | head -1), $(curl --version | head -1 | cut -d' ' -f1-2). File: $FILE_BYTES bytes of random data (page-cached, read by all tools from the same inode). MB = 10^6 bytes."
   echo
   python3 - "$SAMPLES" "$CKPT_OUT" "$NOTES" "$NOTES.rss" <<'PY'
-import sys, statistics, collections
+import sys, statistics, collections, os
 samples, ckpt, notes, rss = sys.argv[1:5]
 rows = collections.OrderedDict()
 cpus = {}
@@ -529,6 +631,30 @@ print("`vs best peer` = best peer's median time ÷ this tool's median time (>1 f
 print("`% of ceiling` = this tool's MB/s ÷ the median MB/s of the curl parallel-PUT ceiling on the same server.")
 print("Chute's peak RSS is VmHWM of the daemon, reset (`/proc/PID/clear_refs` = 5) before each drop; peers: `/usr/bin/time -v`.")
 print("CPU s = user + system CPU seconds of the client only (Chute: /proc/PID/stat delta over the drop; peers: `/usr/bin/time -v`); the server's CPU is not included.\n")
+small = [(k, v) for k, v in rows.items() if k[0] == "small"]
+if small:
+    print("## Many small files (Chute: folder renamed into the drop folder → every file verified and deleted; peers: `aws s3 cp --recursive`, `rclone copy --transfers 16`)\n")
+    print("| server | tool | runs | median s | min–max s | files/s | vs best peer | peak RSS MiB (max) | CPU s (median) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    nfiles = int(open(os.path.join(os.path.dirname(notes), "small-n.txt")).read()) if os.path.exists(os.path.join(os.path.dirname(notes), "small-n.txt")) else 0
+    for s in servers:
+        peers = {}
+        for (case, server, tool), vals in small:
+            ok, _ = stats(vals)
+            if server == s and tool != "chute" and ok: peers[tool] = statistics.median(t for t, _, _ in ok)
+        best = min(peers.values()) if peers else None
+        best_tool = min(peers, key=peers.get) if peers else None
+        for (case, server, tool), vals in small:
+            if server != s: continue
+            ok, fails = stats(vals)
+            n = f"{len(ok)}" + (f" (+{fails} failed)" if fails else "")
+            if not ok:
+                print(f"| {s} | {tool} | {n} | FAILED | | | | | |"); continue
+            times = [t for t, _, _ in ok]; med = statistics.median(times)
+            ratio = "" if best is None else (f"{best/med:.2f}× ({best_tool})" if tool != best_tool else "1.00× (best)")
+            cpu = statistics.median(c for c in cpus[(case, server, tool)] if c is not None)
+            print(f"| {s} | {tool} | {n} | {med:.2f} | {min(times):.2f}–{max(times):.2f} | {nfiles/med:.0f} | {ratio} | {max(p for _, _, p in ok)/1024:.0f} | {cpu:.1f} |")
+    print()
 big = [(k, v) for k, v in rows.items() if k[0] == "big"]
 for (case, s, tool), vals in big:
     ok, fails = stats(vals)

@@ -131,7 +131,7 @@ public class Pipeline {
                 metrics.discovered(stable.rule());
             }
             return queued;
-        }, queue::isInFlight);
+        }, queue::isInFlight, metrics);
         pool = new UploaderPool(new UploaderPool.Settings(config.upload().workers(), config.upload().maxAttempts(),
                 config.upload().retryBackoff(), config.upload().retryBackoffMax()),
                 queue, uploader, completion, ruleHealth, gate::seen, timer, observers);
@@ -270,6 +270,11 @@ public class Pipeline {
 
     public List<DropRule> rules() {
         return rules == null ? List.of() : rules;
+    }
+
+    /** How each rule discovers files (events or polling, and why). */
+    public java.util.Map<String, String> discoveryModes() {
+        return watcher == null ? java.util.Map.of() : watcher.modes();
     }
 
     public Optional<RuleHealth> ruleHealth() {

@@ -58,9 +58,12 @@ public final class Completion {
             case KEEP -> {
             }
             case DELETE -> Files.deleteIfExists(file);
-            case MOVE -> moveInto(rule.archiveDir().orElseThrow(), rule, file);
+            case MOVE -> moveInto(archiveDirNow(rule.archiveDir().orElseThrow()), rule, file);
         }
         CrashPoint.AFTER_POST_ACTION.reached();
+        if (action != AfterUpload.KEEP) {
+            deleteMarker(rule, file);
+        }
         sidecars.delete(file);
         if (action != AfterUpload.KEEP) {
             receipts.remove(rule.name(), file); // the source is gone; nothing can be uploaded twice
@@ -75,8 +78,30 @@ public final class Completion {
                 + clock.instant() + "\nreason: " + reason + "\n";
         Files.writeString(target.resolveSibling(target.getFileName() + ".reason"), text, StandardCharsets.UTF_8);
         sidecars.delete(file);
+        deleteMarker(rule, file);
         LOG.errorf("rule=%s path=%s quarantined to %s after %d attempts: %s", rule.name(), file, target, attempts, reason);
         return target;
+    }
+
+    /**
+     * A marker outliving its file would make the next file of that name look complete while it is still being
+     * written, so it goes with the file (keep leaves both: producers must remove the marker before rewriting).
+     */
+    private static void deleteMarker(DropRule rule, Path file) throws IOException {
+        Optional<Path> marker = rule.markerOf(file);
+        if (marker.isPresent()) {
+            Files.deleteIfExists(marker.get());
+        }
+    }
+
+    /** The archive folder with {yyyy} {MM} {dd} {HH} replaced by the current UTC date. */
+    private Path archiveDirNow(Path template) {
+        java.time.ZonedDateTime now = clock.instant().atZone(java.time.ZoneOffset.UTC);
+        return Path.of(template.toString()
+                .replace("{yyyy}", String.format("%04d", now.getYear()))
+                .replace("{MM}", String.format("%02d", now.getMonthValue()))
+                .replace("{dd}", String.format("%02d", now.getDayOfMonth()))
+                .replace("{HH}", String.format("%02d", now.getHour())));
     }
 
     private Path moveInto(Path dir, DropRule rule, Path file) throws IOException {

@@ -190,11 +190,41 @@ public interface ChuteConfig {
         @WithDefault("5s")
         Duration quietPeriod();
 
+        /**
+         * How files are discovered: {@code events} (inotify), {@code poll} (a scan every poll-interval; for NFS,
+         * SMB, FUSE and macOS) or {@code auto} (events on local Linux file systems, poll elsewhere, and poll
+         * whenever the inotify limits are hit).
+         */
+        @WithDefault("auto")
+        WatchMode watchMode();
+
+        /** How often a polled rule's folder is scanned. */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        /**
+         * Marker suffix (e.g. {@code .done} or {@code .ready}): {@code x} is uploaded once {@code x<marker>}
+         * exists and {@code x} is unchanged between two observations; the quiet period does not apply. Markers
+         * are never uploaded; they are deleted with their file by delete/move and kept by keep.
+         */
+        Optional<String> marker();
+
+        /** A file still changing (or still waiting for its marker) after this long is reported as not stabilising. */
+        @WithDefault("1h")
+        Duration maxStabilize();
+
+        /** Symbolic links: {@code skip}, or {@code follow-inside-root} (upload the target when it lies inside the folder). */
+        @WithDefault("skip")
+        Symlinks symlinks();
+
         /** What happens to the source after a verified upload: keep, delete or move. */
         @WithDefault("keep")
         AfterUpload afterUpload();
 
-        /** Destination folder for after-upload: move. */
+        /**
+         * Destination folder for after-upload: move; may contain {yyyy} {MM} {dd} {HH}, the UTC date of the
+         * move, e.g. {@code /archive/{yyyy}/{MM}/{dd}}.
+         */
         Optional<Path> archiveDir();
 
         /** Folder that receives files which exhausted their attempts, each with a .reason file. */
@@ -203,6 +233,14 @@ public interface ChuteConfig {
         /** Extra object metadata (x-amz-meta-*). */
         @WithName("metadata")
         Map<String, String> metadata();
+    }
+
+    enum WatchMode {
+        AUTO, EVENTS, POLL
+    }
+
+    enum Symlinks {
+        SKIP, FOLLOW_INSIDE_ROOT
     }
 
     enum SidecarLocation {

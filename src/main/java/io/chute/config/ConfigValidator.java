@@ -26,6 +26,8 @@ public final class ConfigValidator {
     /** Placeholders a key template may use; see {@code io.chute.upload.ObjectKeyResolver}. */
     public static final Set<String> KEY_PLACEHOLDERS = Set.of("path", "name", "stem", "ext", "rule");
 
+    private static final List<String> ARCHIVE_PLACEHOLDERS = List.of("yyyy", "MM", "dd", "HH");
+
     private final List<String> errors = new ArrayList<>();
 
     private ConfigValidator() {
@@ -100,6 +102,18 @@ public final class ConfigValidator {
         if (rule.quietPeriod().isNegative()) {
             error(at + ".quiet-period", "must not be negative");
         }
+        if (rule.pollInterval().isNegative() || rule.pollInterval().isZero()) {
+            error(at + ".poll-interval", "must be positive");
+        }
+        if (rule.maxStabilize().isNegative() || rule.maxStabilize().isZero()) {
+            error(at + ".max-stabilize", "must be positive");
+        }
+        rule.marker().ifPresent(marker -> {
+            if (!marker.matches("\\.[A-Za-z0-9_-]+")) {
+                error(at + ".marker", "'" + marker + "' must be a suffix like .done or .ready");
+            }
+        });
+        rule.archiveDir().ifPresent(dir -> checkArchivePlaceholders(at + ".archive-dir", dir.toString()));
         rule.include().ifPresent(globs -> checkGlobs(at + ".include", globs));
         rule.exclude().ifPresent(globs -> checkGlobs(at + ".exclude", globs));
         Path folder = rule.path().toAbsolutePath().normalize();
@@ -144,6 +158,15 @@ public final class ConfigValidator {
         }
         if (template.isBlank()) {
             error(at, "must not be empty");
+        }
+    }
+
+    private void checkArchivePlaceholders(String at, String dir) {
+        Matcher m = PLACEHOLDER.matcher(dir);
+        while (m.find()) {
+            if (!ARCHIVE_PLACEHOLDERS.contains(m.group(1))) {
+                error(at, "unknown placeholder {" + m.group(1) + "}; known: " + ARCHIVE_PLACEHOLDERS);
+            }
         }
     }
 

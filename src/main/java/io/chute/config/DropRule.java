@@ -2,6 +2,8 @@ package io.chute.config;
 
 import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.ChuteConfig.Rule;
+import io.chute.config.ChuteConfig.Symlinks;
+import io.chute.config.ChuteConfig.WatchMode;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -25,6 +27,11 @@ public record DropRule(
         List<PathMatcher> includes,
         List<PathMatcher> excludes,
         Duration quietPeriod,
+        WatchMode watchMode,
+        Duration pollInterval,
+        Optional<String> marker,
+        Duration maxStabilize,
+        Symlinks symlinks,
         AfterUpload afterUpload,
         Optional<Path> archiveDir,
         Optional<Path> quarantineDir,
@@ -41,6 +48,11 @@ public record DropRule(
                 globs(rule.include().orElse(List.of())),
                 globs(rule.exclude().orElse(List.of())),
                 rule.quietPeriod(),
+                rule.watchMode(),
+                rule.pollInterval(),
+                rule.marker().filter(m -> !m.isBlank()),
+                rule.maxStabilize(),
+                rule.symlinks(),
                 rule.afterUpload(),
                 rule.archiveDir().map(p -> p.toAbsolutePath().normalize()),
                 rule.quarantineDir().map(p -> p.toAbsolutePath().normalize()),
@@ -51,6 +63,16 @@ public record DropRule(
     public boolean selects(Path relative) {
         boolean included = includes.isEmpty() || includes.stream().anyMatch(m -> m.matches(relative));
         return included && excludes.stream().noneMatch(m -> m.matches(relative));
+    }
+
+    /** The marker file of {@code file} in marker mode. */
+    public Optional<Path> markerOf(Path file) {
+        return marker.map(suffix -> file.resolveSibling(file.getFileName() + suffix));
+    }
+
+    /** Whether {@code file} is itself a marker (never uploaded). */
+    public boolean isMarker(Path file) {
+        return marker.isPresent() && file.getFileName().toString().endsWith(marker.get());
     }
 
     private static List<PathMatcher> globs(List<String> patterns) {

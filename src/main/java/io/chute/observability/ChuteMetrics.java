@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every Chute meter, named in one place. Prometheus names follow from Micrometer's: {@code chute.files.uploaded}
  * becomes {@code chute_files_uploaded_total}. Tags are a rule name or a closed set of reasons, never a path.
  */
-public final class ChuteMetrics implements TransferListener, UploaderPool.Listener {
+public final class ChuteMetrics implements TransferListener, UploaderPool.Listener, StabilityGate.Listener {
 
     public static final String FILES_DISCOVERED = "chute.files.discovered";
     public static final String FILES_UPLOADED = "chute.files.uploaded";
@@ -42,6 +42,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String ORPHANS_ABORTED = "chute.orphan.uploads.aborted";
     public static final String CREDENTIAL_FAILURES = "chute.credential.refresh.failures";
     public static final String FILES_STABILIZING = "chute.files.stabilizing";
+    public static final String FILES_NOT_STABILIZING = "chute.files.not.stabilizing";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -69,7 +70,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
         registry.counter(ORPHANS_ABORTED);
         for (DropRule rule : rules) {
             for (String name : java.util.List.of(FILES_DISCOVERED, FILES_UPLOADED, FILES_QUARANTINED, RESUMES,
-                    WATCH_OVERFLOWS, RESCANS)) {
+                    WATCH_OVERFLOWS, RESCANS, FILES_NOT_STABILIZING)) {
                 registry.counter(name, "rule", rule.name());
             }
         }
@@ -91,6 +92,11 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
 
     public void orphanAborted() {
         registry.counter(ORPHANS_ABORTED).increment();
+    }
+
+    @Override
+    public void notStabilizing(DropRule rule) {
+        registry.counter(FILES_NOT_STABILIZING, "rule", rule.name()).increment();
     }
 
     public void discovered(DropRule rule) {

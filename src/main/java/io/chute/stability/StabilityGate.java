@@ -1,22 +1,31 @@
 package io.chute.stability;
 
+import io.chute.config.DropRule;
+import io.chute.watch.CandidateFilter;
 import io.chute.watch.FileSeen;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
- * Holds each seen file until its identity (size, mtime, file key) stayed unchanged for the rule's quiet
- * period, measured on Chute's own clock: an old mtime on a freshly copied file does not make it stable early.
+ * Holds each seen file until it is stable, measured on Chute's own clock (an old mtime on a freshly copied file
+ * does not make it stable early):
+ * <ul>
+ * <li>quiet-period mode: its identity (size, mtime, file key) stayed unchanged for the rule's quiet period;</li>
+ * <li>marker mode: its marker ({@code x.done}) exists and its identity was unchanged between two ticks.</li>
+ * </ul>
+ * A file still not stable after the rule's max-stabilize is reported once (log, listener) and kept tracked.
  * <p>
  * {@link #seen} may be called from any thread; {@link #tick} from one thread at a time (the gate's scheduler).
  * A stable file whose hand-off is refused (queue full, already in flight) stays tracked and is offered again
@@ -30,16 +39,29 @@ public final class StabilityGate {
     public interface Sink extends Predicate<StableFile> {
     }
 
+    /** Gate incidents for metrics. */
+    public interface Listener {
+        /** The file did not become stable within its rule's max-stabilize; reported once per file. */
+        default void notStabilizing(DropRule rule) {
+        }
+    }
+
+    /** A file the gate is holding, and why, for the status API. */
+    public record Waiting(DropRule rule, Path path, Instant firstSeen, Instant unchangedSince, String reason) {
+    }
+
     private final Clock clock;
     private final Sink sink;
     private final Predicate<Path> alreadyHandled;
+    private final Listener listener;
     private final Map<Path, Tracked> tracked = new ConcurrentHashMap<>();
 
     private static final class Tracked {
         final FileSeen seen;
         final Instant firstSeen;
-        FileIdentity identity;
-        Instant unchangedSince;
+        volatile FileIdentity identity;
+        volatile Instant unchangedSince;
+        volatile boolean reportedOverdue;
 
         Tracked(FileSeen seen, Instant now) {
             this.seen = seen;
@@ -51,10 +73,16 @@ public final class StabilityGate {
     /**
      * @param alreadyHandled true for paths that need no stability tracking now (in flight or waiting to retry)
      */
-    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled) {
+    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled, Listener listener) {
         this.clock = clock;
         this.sink = sink;
         this.alreadyHandled = alreadyHandled;
+        this.listener = listener;
+    }
+
+    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled) {
+        this(clock, sink, alreadyHandled, new Listener() {
+        });
     }
 
     /** Starts (or keeps) tracking a file. Idempotent: repeated events for a tracked file change nothing. */
@@ -70,44 +98,79 @@ public final class StabilityGate {
         Instant now = clock.instant();
         for (Iterator<Tracked> it = tracked.values().iterator(); it.hasNext(); ) {
             Tracked t = it.next();
+            DropRule rule = t.seen.rule();
             FileIdentity current;
             try {
                 current = FileIdentity.of(t.seen.path());
-            } catch (NoSuchFileException gone) {
+            } catch (NoSuchFileException | FileIdentity.NotRegularFileException gone) {
                 it.remove();
                 continue;
             } catch (IOException e) {
-                LOG.debugf("rule=%s path=%s not readable yet: %s", t.seen.rule().name(), t.seen.path(), e);
+                LOG.debugf("rule=%s path=%s not readable yet: %s", rule.name(), t.seen.path(), e);
                 continue;
             }
             if (!current.equals(t.identity)) {
                 t.identity = current;
                 t.unchangedSince = now;
-                continue;
+            } else if (ready(t, now)) {
+                if (!CandidateFilter.admits(rule, t.seen.path())) {
+                    it.remove(); // replaced by a link or special file since it was seen
+                    continue;
+                }
+                if (sink.test(new StableFile(rule, t.seen.path(), current, t.firstSeen))) {
+                    it.remove();
+                    continue;
+                }
             }
-            Duration quiet = Duration.between(t.unchangedSince, now);
-            if (quiet.compareTo(t.seen.rule().quietPeriod()) >= 0
-                    && sink.test(new StableFile(t.seen.rule(), t.seen.path(), current, t.firstSeen))) {
-                it.remove();
-            }
+            reportIfOverdue(t, now);
         }
     }
 
-    /** A file the gate is holding, and why, for the status API. */
-    public record Waiting(io.chute.config.DropRule rule, Path path, Instant firstSeen, Instant unchangedSince,
-                          String reason) {
+    private boolean ready(Tracked t, Instant now) {
+        DropRule rule = t.seen.rule();
+        if (rule.marker().isPresent()) {
+            return Files.exists(rule.markerOf(t.seen.path()).orElseThrow());
+        }
+        return Duration.between(t.unchangedSince, now).compareTo(rule.quietPeriod()) >= 0;
     }
 
-    /** Snapshot of the files the gate holds. */
-    public java.util.List<Waiting> waiting() {
+    private void reportIfOverdue(Tracked t, Instant now) {
+        DropRule rule = t.seen.rule();
+        if (t.reportedOverdue || Duration.between(t.firstSeen, now).compareTo(rule.maxStabilize()) < 0) {
+            return;
+        }
+        t.reportedOverdue = true;
+        listener.notStabilizing(rule);
+        LOG.warnf("rule=%s path=%s has not become stable within max-stabilize %s: %s", rule.name(), t.seen.path(),
+                rule.maxStabilize(), reason(t));
+    }
+
+    private static String reason(Tracked t) {
+        DropRule rule = t.seen.rule();
+        String state;
+        if (rule.marker().isPresent()) {
+            state = "waiting for marker " + rule.markerOf(t.seen.path()).orElseThrow().getFileName();
+        } else {
+            FileIdentity id = t.identity;
+            state = "changing; unchanged since " + t.unchangedSince + (id == null ? "" : " at " + id.sizeInBytes() + " bytes");
+        }
+        return t.reportedOverdue ? "not stable after max-stabilize " + rule.maxStabilize() + ": " + state : state;
+    }
+
+    /** Snapshot of the files the gate holds, with the reason each is not uploaded yet. */
+    public List<Waiting> waiting() {
         return tracked.values().stream()
-                .map(t -> new Waiting(t.seen.rule(), t.seen.path(), t.firstSeen, t.unchangedSince,
-                        "stabilizing: unchanged since " + t.unchangedSince))
+                .map(t -> new Waiting(t.seen.rule(), t.seen.path(), t.firstSeen, t.unchangedSince, reason(t)))
                 .toList();
     }
 
     /** Files being watched for stability. */
     public int trackedCount() {
         return tracked.size();
+    }
+
+    /** Files tracked longer than their rule's max-stabilize. */
+    public long overdueCount() {
+        return tracked.values().stream().filter(t -> t.reportedOverdue).count();
     }
 }

@@ -86,6 +86,7 @@ public final class FailureClassifier {
      */
     public static boolean needsRebuild(Throwable failure) {
         return unwrap(failure) instanceof S3Exception s3 && s3.awsErrorDetails() != null
+                && s3.awsErrorDetails().errorCode() != null // a HEAD error has no body, so no code
                 && REBUILD_CODES.contains(s3.awsErrorDetails().errorCode());
     }
 

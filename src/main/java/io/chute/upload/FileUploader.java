@@ -53,8 +53,8 @@ public final class FileUploader {
         FileIdentity now;
         try {
             now = FileIdentity.of(file.path());
-        } catch (NoSuchFileException gone) {
-            abandon(file, "source file was removed");
+        } catch (NoSuchFileException | FileIdentity.NotRegularFileException gone) {
+            abandon(file, "source file was removed or is no longer a regular file");
             return new UploadOutcome.SourceGone();
         } catch (IOException e) {
             return FailureClassifier.classify(e);
@@ -90,13 +90,25 @@ public final class FileUploader {
             Thread.currentThread().interrupt();
             return new UploadOutcome.Interrupted();
         } catch (Exception e) {
-            UploadOutcome outcome = FailureClassifier.classify(e);
+            // Whatever the server said, a source that changed meanwhile explains it (e.g. a part whose bytes no
+            // longer match the checksum computed before sending): back to the gate, not an attempt lost.
+            UploadOutcome outcome = changedSince(file)
+                    ? new UploadOutcome.SourceChanged("source changed during upload (" + e.getMessage() + ")")
+                    : FailureClassifier.classify(e);
             if (outcome instanceof UploadOutcome.SourceChanged changed) {
                 abandon(file, changed.detail());
             } else if (FailureClassifier.needsRebuild(e)) {
                 abandon(file, "S3 refused the assembled parts (" + e.getMessage() + "); rebuilding from scratch");
             }
             return outcome;
+        }
+    }
+
+    private static boolean changedSince(StableFile file) {
+        try {
+            return !FileIdentity.of(file.path()).equals(file.identity());
+        } catch (IOException e) {
+            return true;
         }
     }
 

@@ -108,7 +108,14 @@ public final class UploaderPool implements AutoCloseable {
     private void attempt(StableFile file) {
         listener.started(file);
         long start = System.nanoTime();
-        UploadOutcome outcome = uploader.attempt(file);
+        UploadOutcome outcome;
+        try {
+            outcome = uploader.attempt(file);
+        } catch (RuntimeException bug) {
+            // Never strand a file in flight: an unexpected error is one failed attempt like any other.
+            LOG.errorf(bug, "rule=%s path=%s unexpected error during upload", file.rule().name(), file.path());
+            outcome = new UploadOutcome.RetryLater(FailureReason.UNKNOWN, bug.toString(), false);
+        }
         listener.finished(file, outcome, Duration.ofNanos(System.nanoTime() - start));
         String rule = file.rule().name();
         if (outcome instanceof UploadOutcome.Completed done) {
@@ -158,14 +165,18 @@ public final class UploaderPool implements AutoCloseable {
                     file.rule().bucket(), delay.toSeconds(), retry.reason().tag(), retry.detail(), file.path());
         } else {
             int attempt = attempts.merge(file.path(), 1, Integer::sum);
-            if (attempt >= settings.maxAttempts()) {
+            // An unreadable source is the operator's to fix (permissions); moving it away would not help.
+            boolean countsTowardsQuarantine = retry.reason() != FailureReason.SOURCE_UNREADABLE;
+            if (countsTowardsQuarantine && attempt >= settings.maxAttempts()) {
                 quarantine(file, retry.reason().tag() + ": " + retry.detail());
                 return;
             }
             long millis = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
             delay = Duration.ofMillis(Math.min(millis, settings.retryBackoffMax().toMillis()));
-            LOG.warnf("rule=%s path=%s bucket=%s attempt %d of %d failed: %s (%s); retrying in %ds", rule,
-                    file.path(), file.rule().bucket(), attempt, settings.maxAttempts(), retry.reason().tag(), retry.detail(), delay.toSeconds());
+            LOG.warnf("rule=%s path=%s bucket=%s attempt %d of %s failed: %s (%s); retrying in %ds", rule,
+                    file.path(), file.rule().bucket(), attempt,
+                    countsTowardsQuarantine ? String.valueOf(settings.maxAttempts()) : "unlimited",
+                    retry.reason().tag(), retry.detail(), delay.toSeconds());
         }
         listener.retrying(file, retry, delay);
         retryTimer.schedule(() -> {

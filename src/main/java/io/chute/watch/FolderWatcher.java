@@ -20,18 +20,22 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * The only WatchService loop. Events are hints and scans are truth: every rule folder is scanned at start,
  * each newly created directory is registered and then scanned (files may land before the watch exists), and
  * OVERFLOW or an invalidated key triggers a rescan of the rule. {@link #rescanAll} is also called on a schedule.
+ * Rules that are polled ({@link WatchPlan}) are scanned by the same loop every poll interval; a rule whose
+ * registration hits the kernel's inotify limit is switched to polling with an error naming the setting.
  * <p>
  * {@link #run} is the body of the single watcher thread; {@link #rescanAll} may run on another thread.
  */
 public final class FolderWatcher implements Runnable, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(FolderWatcher.class);
+    private static final long MAX_WAIT_MILLIS = 1000;
 
     /** Counts watcher incidents for metrics. */
     public interface Listener extends Consumer<FileSeen> {
@@ -42,27 +46,95 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
         }
     }
 
+    /** How the watch service is opened and directories registered; a seam for tests of the limit fallback. */
+    public interface Kernel {
+        WatchService open() throws IOException;
+
+        WatchKey register(WatchService service, Path dir) throws IOException;
+
+        Kernel DEFAULT = new Kernel() {
+            @Override
+            public WatchService open() throws IOException {
+                return FileSystems.getDefault().newWatchService();
+            }
+
+            @Override
+            public WatchKey register(WatchService service, Path dir) throws IOException {
+                return dir.register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+            }
+        };
+    }
+
     private final List<DropRule> rules;
     private final Listener listener;
+    private final Kernel kernel;
     private final WatchService watchService;
     private final Map<WatchKey, Registration> keys = new ConcurrentHashMap<>();
+    private final Map<String, WatchPlan.Decision> decisions = new ConcurrentHashMap<>();
+    private final Map<String, Long> nextPollNanos = new ConcurrentHashMap<>();
     private volatile long lastLoopNanos = System.nanoTime();
 
     private record Registration(DropRule rule, Path dir) {
     }
 
-    public FolderWatcher(List<DropRule> rules, Listener listener) throws IOException {
-        this.rules = List.copyOf(rules);
-        this.listener = listener;
-        this.watchService = FileSystems.getDefault().newWatchService();
+    public FolderWatcher(List<DropRule> rules, Listener listener) {
+        this(rules, listener, Kernel.DEFAULT);
     }
 
-    /** Registers every rule folder (recursively where configured) and scans it once. */
-    public void start() throws IOException {
+    public FolderWatcher(List<DropRule> rules, Listener listener, Kernel kernel) {
+        this.rules = List.copyOf(rules);
+        this.listener = listener;
+        this.kernel = kernel;
+        this.watchService = openQuietly(kernel);
+    }
+
+    private static WatchService openQuietly(Kernel kernel) {
+        try {
+            return kernel.open();
+        } catch (IOException e) {
+            LOG.errorf("cannot open a file watch service: %s; every rule is polled",
+                    WatchPlan.isInotifyLimit(e) ? WatchPlan.inotifyAdvice(e) : e.toString());
+            return null;
+        }
+    }
+
+    /** Chooses each rule's discovery mode, registers event rules (recursively where configured), scans all once. */
+    public void start() {
         for (DropRule rule : rules) {
-            registerTree(rule, rule.folder());
+            WatchPlan.Decision decision = WatchPlan.decide(rule);
+            if (decision.events() && watchService == null) {
+                decision = new WatchPlan.Decision(false, "no file watch service available");
+            }
+            decisions.put(rule.name(), decision);
+            if (decision.events()) {
+                try {
+                    registerTree(rule, rule.folder());
+                } catch (IOException e) {
+                    switchToPolling(rule, e);
+                }
+            }
+            if (!decisions.get(rule.name()).events()) {
+                nextPollNanos.put(rule.name(), System.nanoTime() + rule.pollInterval().toNanos());
+            }
+            LOG.infof("rule=%s discovers files in %s by %s", rule.name(), rule.folder(),
+                    decisions.get(rule.name()).describe(rule));
         }
         rescanAll();
+    }
+
+    private void switchToPolling(DropRule rule, IOException cause) {
+        String why = WatchPlan.isInotifyLimit(cause) ? WatchPlan.inotifyAdvice(cause) : "cannot watch: " + cause;
+        LOG.errorf("rule=%s %s; polling %s every %s instead", rule.name(), why, rule.folder(), rule.pollInterval());
+        decisions.put(rule.name(), new WatchPlan.Decision(false, why));
+        nextPollNanos.putIfAbsent(rule.name(), System.nanoTime() + rule.pollInterval().toNanos());
+        keys.entrySet().removeIf(e -> {
+            boolean mine = e.getValue().rule().name().equals(rule.name());
+            if (mine) {
+                e.getKey().cancel();
+            }
+            return mine;
+        });
     }
 
     @Override
@@ -70,13 +142,36 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 lastLoopNanos = System.nanoTime();
-                WatchKey key = watchService.poll(1, java.util.concurrent.TimeUnit.SECONDS);
-                if (key != null) {
-                    handle(key);
+                long waitMillis = Math.max(1, Math.min(MAX_WAIT_MILLIS, millisToNextPoll()));
+                if (watchService != null) {
+                    WatchKey key = watchService.poll(waitMillis, TimeUnit.MILLISECONDS);
+                    if (key != null) {
+                        handle(key);
+                    }
+                } else {
+                    Thread.sleep(waitMillis);
                 }
+                pollDueRules();
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private long millisToNextPoll() {
+        long now = System.nanoTime();
+        return nextPollNanos.values().stream().mapToLong(due -> TimeUnit.NANOSECONDS.toMillis(due - now))
+                .min().orElse(MAX_WAIT_MILLIS);
+    }
+
+    private void pollDueRules() {
+        long now = System.nanoTime();
+        for (DropRule rule : rules) {
+            Long due = nextPollNanos.get(rule.name());
+            if (due != null && now - due >= 0) {
+                scan(rule, rule.folder());
+                nextPollNanos.put(rule.name(), System.nanoTime() + rule.pollInterval().toNanos());
+            }
         }
     }
 
@@ -143,7 +238,8 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
 
                         @Override
                         public FileVisitResult visitFileFailed(Path file, IOException e) {
-                            LOG.debugf("rule=%s cannot read %s during scan: %s", rule.name(), file, e);
+                            LOG.warnf("rule=%s cannot read %s during scan (%s); retried at the next scan",
+                                    rule.name(), file, e.toString());
                             return FileVisitResult.CONTINUE;
                         }
                     });
@@ -152,9 +248,15 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
         }
     }
 
+    /** An event names a file or a marker; a marker stands for its data file. */
     private void offer(DropRule rule, Path file) {
-        if (CandidateFilter.acceptsName(rule, file)) {
-            listener.accept(new FileSeen(rule, file));
+        Path candidate = file;
+        if (rule.isMarker(file)) {
+            String name = file.getFileName().toString();
+            candidate = file.resolveSibling(name.substring(0, name.length() - rule.marker().orElseThrow().length()));
+        }
+        if (CandidateFilter.admits(rule, candidate)) {
+            listener.accept(new FileSeen(rule, candidate));
         }
     }
 
@@ -179,15 +281,34 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
         try {
             registerTree(rule, dir);
         } catch (IOException e) {
-            LOG.errorf("rule=%s cannot watch %s (%s); the periodic rescan still finds its files. If this says"
-                    + " 'User limit of inotify watches reached', raise fs.inotify.max_user_watches", rule.name(), dir, e);
+            if (WatchPlan.isInotifyLimit(e)) {
+                switchToPolling(rule, e);
+            } else {
+                LOG.errorf("rule=%s cannot watch %s (%s); the periodic rescan still finds its files", rule.name(), dir, e);
+            }
         }
     }
 
     private void register(DropRule rule, Path dir) throws IOException {
-        WatchKey key = dir.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
-                StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
-        keys.put(key, new Registration(rule, dir));
+        if (!decisions.get(rule.name()).events()) {
+            return;
+        }
+        keys.put(kernel.register(watchService, dir), new Registration(rule, dir));
+    }
+
+    /** How each rule discovers files (rule name → description), for logs and status. */
+    public Map<String, String> modes() {
+        Map<String, String> modes = new java.util.TreeMap<>();
+        for (DropRule rule : rules) {
+            WatchPlan.Decision d = decisions.get(rule.name());
+            modes.put(rule.name(), d == null ? "not started" : d.describe(rule));
+        }
+        return modes;
+    }
+
+    /** Directories currently registered for events. */
+    public int watchedDirectories() {
+        return keys.size();
     }
 
     /** Nanos timestamp of the last loop iteration; liveness uses it to detect a wedged watcher. */
@@ -197,6 +318,8 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        watchService.close();
+        if (watchService != null) {
+            watchService.close();
+        }
     }
 }

@@ -34,7 +34,7 @@ class ConfigValidatorTest {
         return p;
     }
 
-    private static List<String> validate(Map<String, String> properties) {
+    static List<String> validate(Map<String, String> properties) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withSources(new PropertiesConfigSource(properties, "test", 100))
                 .withConverter(Duration.class, 100, new DurationConverter())

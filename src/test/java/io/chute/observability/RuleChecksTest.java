@@ -1,8 +1,8 @@
 package io.chute.observability;
 
-import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.DropRule;
 import io.chute.upload.FailureReason;
+import io.chute.testing.TestRules;
 import io.chute.upload.RuleHealth;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,9 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,8 +23,9 @@ class RuleChecksTest {
     private final FatalErrors fatal = new FatalErrors();
 
     private DropRule rule(Path folder) {
-        return new DropRule("inbox", folder, "bucket", "", "{path}", true, List.of(), List.of(), Duration.ofSeconds(1),
-                AfterUpload.KEEP, Optional.empty(), Optional.empty(), Map.of());
+        TestRules rule = TestRules.in(folder);
+        rule.bucket = "bucket";
+        return rule.build();
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.chute.observability;
 
-import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.DropRule;
 import io.chute.multipart.ObjectProof;
 import io.chute.multipart.TransferListener;
@@ -8,6 +7,7 @@ import io.chute.queue.UploadQueue;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StabilityGate;
 import io.chute.stability.StableFile;
+import io.chute.testing.TestRules;
 import io.chute.upload.FailureReason;
 import io.chute.upload.RuleHealth;
 import io.chute.upload.UploadOutcome;
@@ -21,8 +21,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,8 +38,10 @@ class StatusBoardTest {
     private final List<UploadQueue.Queued> queued = new ArrayList<>();
 
     private DropRule rule() {
-        return new DropRule("inbox", folder, "bucket", "in/", "{path}", true, List.of(), List.of(),
-                Duration.ofSeconds(5), AfterUpload.DELETE, Optional.empty(), Optional.empty(), Map.of());
+        TestRules rule = TestRules.in(folder);
+        rule.bucket = "bucket";
+        rule.quietPeriod = Duration.ofSeconds(5);
+        return rule.build();
     }
 
     private StatusBoard board() {

@@ -100,8 +100,9 @@ class FileUploaderCheckpointTest {
         endpointId = server.endpoint().toString();
         uploader = new FileUploader(engine, sidecars, new UploadLedger(state, clock),
                 new Completion(new ReceiptStore(state), sidecars, state, clock), endpointId, clock);
-        rule = new DropRule("inbox", tmp.resolve("inbox"), BUCKET, "", "{path}", true, List.of(), List.of(),
-                java.time.Duration.ZERO, AfterUpload.KEEP, Optional.empty(), Optional.empty(), Map.of());
+        io.chute.testing.TestRules rules = io.chute.testing.TestRules.in(tmp.resolve("inbox"));
+        rules.bucket = BUCKET;
+        rule = rules.build();
     }
 
     @AfterEach

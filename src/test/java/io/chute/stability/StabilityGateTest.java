@@ -1,0 +1,161 @@
+package io.chute.stability;
+
+import io.chute.config.DropRule;
+import io.chute.testing.TestRules;
+import io.chute.watch.FileSeen;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The gate on real files with a hand-driven clock: what makes a file stable, and what never does. */
+class StabilityGateTest {
+
+    @TempDir
+    Path folder;
+
+    private Instant now = Instant.parse("2026-11-23T10:00:00Z");
+    private final Clock clock = new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    };
+    private final List<StableFile> handedOver = new ArrayList<>();
+    private final AtomicBoolean accepting = new AtomicBoolean(true);
+    private final AtomicInteger notStabilizing = new AtomicInteger();
+    private final StabilityGate gate = new StabilityGate(clock, f -> accepting.get() && handedOver.add(f), p -> false,
+            new StabilityGate.Listener() {
+                @Override
+                public void notStabilizing(DropRule rule) {
+                    notStabilizing.incrementAndGet();
+                }
+            });
+
+    private void advance(Duration d) {
+        now = now.plus(d);
+        gate.tick();
+    }
+
+    private DropRule rule(Duration quiet) {
+        TestRules t = TestRules.in(folder);
+        t.quietPeriod = quiet;
+        t.maxStabilize = Duration.ofMinutes(10);
+        return t.build();
+    }
+
+    @Test
+    void copiedFileWithAnOldMtime_isStableOnlyAfterTheQuietPeriodOnChutesClock() throws Exception {
+        DropRule rule = rule(Duration.ofSeconds(5));
+        Path file = Files.writeString(folder.resolve("old.dat"), "copied");
+        Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
+        gate.seen(new FileSeen(rule, file));
+        advance(Duration.ZERO);
+        advance(Duration.ofSeconds(4));
+        assertThat(handedOver).isEmpty();
+        advance(Duration.ofSeconds(1));
+        assertThat(handedOver).extracting(StableFile::path).containsExactly(file);
+    }
+
+    @Test
+    void aChangeRestartsTheQuietPeriod() throws Exception {
+        DropRule rule = rule(Duration.ofSeconds(5));
+        Path file = Files.writeString(folder.resolve("growing.dat"), "a");
+        gate.seen(new FileSeen(rule, file));
+        advance(Duration.ZERO);
+        advance(Duration.ofSeconds(4));
+        Files.writeString(file, "ab");
+        advance(Duration.ofSeconds(1));
+        advance(Duration.ofSeconds(4));
+        assertThat(handedOver).isEmpty();
+        advance(Duration.ofSeconds(1));
+        assertThat(handedOver).hasSize(1);
+        assertThat(handedOver.get(0).identity().sizeInBytes()).isEqualTo(2);
+    }
+
+    @Test
+    void refusedHandOff_keepsTheFileTracked_andOffersItAgain() throws Exception {
+        DropRule rule = rule(Duration.ZERO);
+        Path file = Files.writeString(folder.resolve("a.dat"), "a");
+        accepting.set(false);
+        gate.seen(new FileSeen(rule, file));
+        advance(Duration.ZERO);
+        advance(Duration.ofSeconds(1));
+        assertThat(gate.trackedCount()).isEqualTo(1);
+        accepting.set(true);
+        advance(Duration.ofSeconds(1));
+        assertThat(handedOver).hasSize(1);
+        assertThat(gate.trackedCount()).isZero();
+    }
+
+    @Test
+    void markerMode_waitsForTheMarker_notForTheQuietPeriod() throws Exception {
+        TestRules t = TestRules.in(folder);
+        t.quietPeriod = Duration.ofHours(1);
+        t.marker = ".ready";
+        DropRule rule = t.build();
+        Path file = Files.writeString(folder.resolve("scan.tif"), "pixels");
+        gate.seen(new FileSeen(rule, file));
+        advance(Duration.ZERO);
+        advance(Duration.ofMinutes(5));
+        assertThat(handedOver).isEmpty();
+        assertThat(gate.waiting()).singleElement().extracting(StabilityGate.Waiting::reason).asString()
+                .contains("waiting for marker scan.tif.ready");
+        Files.writeString(folder.resolve("scan.tif.ready"), "");
+        advance(Duration.ofMillis(250));
+        assertThat(handedOver).extracting(StableFile::path).containsExactly(file);
+    }
+
+    @Test
+    void fileThatNeverSettles_isReportedOnceAfterMaxStabilize_andStaysTracked() throws Exception {
+        DropRule rule = rule(Duration.ofSeconds(30));
+        Path file = folder.resolve("instrument.log");
+        gate.seen(new FileSeen(rule, Files.writeString(file, "0")));
+        for (int minute = 1; minute <= 15; minute++) {
+            Files.writeString(file, "x".repeat(minute + 1));
+            advance(Duration.ofMinutes(1));
+        }
+        assertThat(handedOver).isEmpty();
+        assertThat(notStabilizing).hasValue(1);
+        assertThat(gate.overdueCount()).isEqualTo(1);
+        assertThat(gate.waiting()).singleElement().extracting(StabilityGate.Waiting::reason).asString()
+                .startsWith("not stable after max-stabilize PT10M");
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void fifoIsDroppedWithoutEverBeingOpened() throws Exception {
+        DropRule rule = rule(Duration.ZERO);
+        Path fifo = folder.resolve("pipe.dat");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        gate.seen(new FileSeen(rule, fifo));
+        advance(Duration.ZERO); // would block forever if the gate opened the FIFO
+        advance(Duration.ofSeconds(1));
+        assertThat(handedOver).isEmpty();
+        assertThat(gate.trackedCount()).isZero();
+    }
+}
