@@ -13,14 +13,18 @@ import java.time.Duration;
 
 /**
  * UP while the watcher thread and every uploader worker are alive and neither the watcher loop (which wakes
- * at least every second) nor the stability tick has been silent for longer than {@link #WEDGED} (or ten ticks,
+ * at least every second when idle) nor the stability tick has been silent for longer than {@link #WEDGED} (or ten ticks,
  * whichever is longer). A restart is the cure for a dead or wedged thread; a slow upload is neither.
  */
 @Liveness
 @ApplicationScoped
 public class LivenessCheck implements HealthCheck {
 
-    static final Duration WEDGED = Duration.ofSeconds(60);
+    /**
+     * Generous on purpose: in poll mode the watcher loop also scans folders, and the tick stats every tracked
+     * file, which on a large NFS tree can take minutes; a false DOWN restarts a healthy daemon in a loop.
+     */
+    static final Duration WEDGED = Duration.ofMinutes(5);
 
     @Inject
     Pipeline pipeline;
