@@ -83,8 +83,10 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
 
     /**
      * Counts a credential failure: {@code source} is {@code upload} (an attempt failed with
-     * {@link FailureReason#CREDENTIALS}), {@code probe} (the bucket probe did) or {@code provider} (the S3
-     * client's credentials provider could not refresh). A closed set, never a path or key.
+     * {@link FailureReason#CREDENTIALS}), {@code probe} (the bucket probe did) or {@code provider} (for a
+     * credentials provider wrapper to call when a refresh fails; not wired yet: today such a failure reaches
+     * Chute as an SDK client error classified CREDENTIALS and is counted as {@code upload} or {@code probe}).
+     * A closed set, never a path or key.
      */
     public void credentialRefreshFailed(String source) {
         registry.counter(CREDENTIAL_FAILURES, "source", source).increment();
