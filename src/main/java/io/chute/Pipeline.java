@@ -7,6 +7,10 @@ import io.chute.config.ConfigValidator;
 import io.chute.config.DropRule;
 import io.chute.multipart.ObjectUploader;
 import io.chute.observability.ChuteMetrics;
+import io.chute.observability.FatalErrors;
+import io.chute.observability.Observers;
+import io.chute.observability.RuleChecks;
+import io.chute.observability.StatusBoard;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StabilityGate;
@@ -69,6 +73,11 @@ public class Pipeline {
     private Completion completion;
     private ObjectUploader engine;
     private OrphanJanitor janitor;
+    private ChuteMetrics metrics;
+    private StatusBoard status;
+    private RuleChecks ruleChecks;
+    private final FatalErrors fatal = new FatalErrors();
+    private volatile long lastTickNanos = System.nanoTime();
 
     void onStart(@Observes StartupEvent event) throws IOException {
         List<String> errors = ConfigValidator.validate(config);
@@ -87,9 +96,13 @@ public class Pipeline {
     synchronized void start() throws IOException {
         rules = config.rules().stream().map(DropRule::from).toList();
         queue = new UploadQueue(config.upload().queueCapacity(), clock);
-        ChuteMetrics metrics = new ChuteMetrics(registry, queue);
+        metrics = new ChuteMetrics(registry, queue);
+        metrics.register(rules);
         ruleHealth = new RuleHealth(clock);
-        uploadEngine = UploadEngine.open(config, metrics, clock);
+        ruleChecks = new RuleChecks(ruleHealth, fatal, java.time.Duration.ofSeconds(2));
+        status = new StatusBoard(clock, rules, ruleChecks, () -> gate.waiting(), queue::queued);
+        Observers observers = new Observers(metrics, status);
+        uploadEngine = UploadEngine.open(config, observers, clock);
         Path stateDir = uploadEngine.stateDir();
         completion = uploadEngine.completion();
         s3 = uploadEngine.s3();
@@ -108,12 +121,14 @@ public class Pipeline {
         }, queue::isInFlight, metrics);
         pool = new UploaderPool(new UploaderPool.Settings(config.upload().workers(), config.upload().maxAttempts(),
                 config.upload().retryBackoff(), config.upload().retryBackoffMax()),
-                queue, uploader, completion, ruleHealth, gate::seen, timer, metrics);
+                queue, uploader, completion, ruleHealth, gate::seen, timer, observers);
+        metrics.watch(gate);
         watcher = new FolderWatcher(rules, metrics.watcherListener(this::seen));
         pool.start();
         timer.scheduleWithFixedDelay(this::tickQuietly, 0, config.watch().stabilityTick().toMillis(), TimeUnit.MILLISECONDS);
         watcher.start();
         watcherThread = new Thread(watcher, "chute-watcher");
+        watcherThread.setUncaughtExceptionHandler(fatal.handler());
         watcherThread.start();
         started = true;
         LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight, state dir %s", rules.size(),
@@ -136,6 +151,7 @@ public class Pipeline {
     }
 
     private void tickQuietly() {
+        lastTickNanos = System.nanoTime();
         try {
             gate.tick();
         } catch (RuntimeException e) {
@@ -199,6 +215,9 @@ public class Pipeline {
             } catch (RuntimeException e) {
                 if (FailureClassifier.classify(e) instanceof UploadOutcome.RetryLater r) {
                     ruleHealth.failed(rule.name(), r.reason(), r.detail());
+                    if (r.reason() == io.chute.upload.FailureReason.CREDENTIALS) {
+                        metrics.credentialRefreshFailed("probe");
+                    }
                 }
                 LOG.warnf("rule=%s bucket=%s is not reachable: %s", rule.name(), rule.bucket(), e.getMessage());
             }
@@ -243,6 +262,25 @@ public class Pipeline {
 
     public Optional<RuleHealth> ruleHealth() {
         return Optional.ofNullable(ruleHealth);
+    }
+
+    /** The status API's source while the daemon runs. */
+    public Optional<StatusBoard> status() {
+        return started ? Optional.ofNullable(status) : Optional.empty();
+    }
+
+    /** Cached per-rule readiness (folder, bucket/credentials, fatal latch); empty until started. */
+    public Optional<RuleChecks> ruleChecks() {
+        return Optional.ofNullable(ruleChecks);
+    }
+
+    /** Time since the watcher loop and the stability tick last ran (liveness: a wedged loop stops beating). */
+    public java.time.Duration watcherSilence() {
+        return java.time.Duration.ofNanos(System.nanoTime() - watcher.lastLoopNanos());
+    }
+
+    public java.time.Duration tickSilence() {
+        return java.time.Duration.ofNanos(System.nanoTime() - lastTickNanos);
     }
 
     /** Whether the watcher thread and every uploader worker are alive. */

@@ -3,6 +3,7 @@ package io.chute.multipart;
 import io.chute.faults.CrashPoint;
 import io.chute.stability.FileIdentity;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
@@ -128,8 +129,8 @@ public final class ObjectUploader {
                     if (already.isPresent()) {
                         return already.get();
                     }
-                    LOG.infof("bucket=%s key=%s uploadId=%s no longer exists and no matching object; starting over",
-                            request.bucket(), request.key(), session.uploadId());
+                    LOG.infof("%sbucket=%s key=%s uploadId=%s no longer exists and no matching object; starting over",
+                            context(), request.bucket(), request.key(), session.uploadId());
                     listener.bytesResent(resume.get().journaledParts().values().stream()
                             .mapToLong(CompletedPart::sizeInBytes).sum());
                     session = null;
@@ -162,13 +163,13 @@ public final class ObjectUploader {
     private MultipartSession create(ObjectRequest request, long size) {
         PartPlan plan = PartPlan.of(size, configuredPartSizeInBytes, maxParts);
         if (plan.raisedFrom(configuredPartSizeInBytes)) {
-            LOG.infof("path=%s part size raised to %d bytes to stay within %d parts", request.file(),
-                    plan.partSizeInBytes(), maxParts);
+            LOG.infof("%sbucket=%s key=%s part size raised to %d bytes to stay within %d parts", context(),
+                    request.bucket(), request.key(), plan.partSizeInBytes(), maxParts);
         }
         String uploadId = s3.createMultipartUpload(b -> b.bucket(request.bucket()).key(request.key())
                 .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).metadata(request.metadata())
                 .checksumType(fullObjectChecksum ? ChecksumType.FULL_OBJECT : null)).uploadId();
-        LOG.debugf("path=%s bucket=%s key=%s uploadId=%s created, %d parts of %d bytes", request.file(),
+        LOG.debugf("%sbucket=%s key=%s uploadId=%s created, %d parts of %d bytes", context(),
                 request.bucket(), request.key(), uploadId, plan.partCount(), plan.partSizeInBytes());
         return new MultipartSession(request.bucket(), request.key(), uploadId, plan, fullObjectChecksum);
     }
@@ -197,7 +198,7 @@ public final class ObjectUploader {
             }
         }
         listener.bytesResent(resent);
-        LOG.infof("bucket=%s key=%s uploadId=%s resuming: %d of %d parts already in S3", session.bucket(),
+        LOG.infof("%sbucket=%s key=%s uploadId=%s resuming: %d of %d parts already in S3", context(), session.bucket(),
                 session.key(), session.uploadId(), trusted.size(), session.plan().partCount());
         return trusted;
     }
@@ -285,7 +286,7 @@ public final class ObjectUploader {
             request.checksumType(ChecksumType.FULL_OBJECT).checksumCRC32C(Crc32cCombine.fullObjectCrc32c(parts));
         }
         s3.completeMultipartUpload(request.build());
-        LOG.debugf("bucket=%s key=%s uploadId=%s completed with %d parts", session.bucket(), session.key(),
+        LOG.debugf("%sbucket=%s key=%s uploadId=%s completed with %d parts", context(), session.bucket(), session.key(),
                 session.uploadId(), parts.size());
     }
 
@@ -300,8 +301,8 @@ public final class ObjectUploader {
         } catch (NoSuchUploadException alreadyGone) {
             return true;
         } catch (RuntimeException e) {
-            LOG.warnf("bucket=%s key=%s uploadId=%s abort failed (%s); the orphan janitor retries it, or a bucket"
-                    + " lifecycle rule (AbortIncompleteMultipartUpload) removes it", bucket, key, uploadId, e.toString());
+            LOG.warnf("%sbucket=%s key=%s uploadId=%s abort failed (%s); the orphan janitor retries it, or a bucket"
+                    + " lifecycle rule (AbortIncompleteMultipartUpload) removes it", context(), bucket, key, uploadId, e.toString());
             return false;
         }
     }
@@ -310,6 +311,16 @@ public final class ObjectUploader {
     public List<software.amazon.awssdk.services.s3.model.MultipartUpload> uploadsOf(String bucket, String key) {
         return s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(key)).uploads().stream()
                 .filter(u -> key.equals(u.key())).toList();
+    }
+
+    /**
+     * "rule=… path=… " of the attempt running on this thread (the uploader pool sets them in the MDC), or ""
+     * outside an attempt (the orphan janitor).
+     */
+    private static String context() {
+        Object rule = MDC.get("rule");
+        Object path = MDC.get("path");
+        return rule == null ? "" : "rule=" + rule + " path=" + path + " ";
     }
 
     private static PartDigest digestOf(CompletedPart part) {

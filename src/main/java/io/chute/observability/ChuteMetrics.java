@@ -4,6 +4,7 @@ import io.chute.multipart.TransferListener;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.StabilityGate;
 import io.chute.stability.StableFile;
+import io.chute.upload.FailureReason;
 import io.chute.upload.UploadOutcome;
 import io.chute.upload.UploaderPool;
 import io.chute.watch.FileSeen;
@@ -39,6 +40,8 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String WATCH_OVERFLOWS = "chute.watch.overflows";
     public static final String RESCANS = "chute.rescans";
     public static final String ORPHANS_ABORTED = "chute.orphan.uploads.aborted";
+    public static final String CREDENTIAL_FAILURES = "chute.credential.refresh.failures";
+    public static final String FILES_STABILIZING = "chute.files.stabilizing";
     public static final String FILES_NOT_STABILIZING = "chute.files.not.stabilizing";
 
     private final MeterRegistry registry;
@@ -52,9 +55,41 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
         registry.gauge(UPLOADS_IN_PROGRESS, inProgress);
         registry.gauge(QUEUE_DEPTH, queue, UploadQueue::depth);
         registry.gauge(OLDEST_PENDING_AGE, queue, UploadQueue::oldestAgeSeconds);
+        registry.counter(CREDENTIAL_FAILURES, "source", "upload");
+        registry.counter(CREDENTIAL_FAILURES, "source", "probe");
         this.uploadedBytes = registry.counter(UPLOADED_BYTES);
         this.resentBytes = registry.counter(RESENT_BYTES);
         this.partDuration = Timer.builder(PART_DURATION).publishPercentileHistogram().register(registry);
+    }
+
+    /**
+     * Registers each rule's counters at zero, so a rate or an increase over them is defined from the start
+     * (Prometheus shows a labelled counter only once it exists).
+     */
+    public void register(java.util.List<DropRule> rules) {
+        registry.counter(ORPHANS_ABORTED);
+        for (DropRule rule : rules) {
+            for (String name : java.util.List.of(FILES_DISCOVERED, FILES_UPLOADED, FILES_QUARANTINED, RESUMES,
+                    WATCH_OVERFLOWS, RESCANS, FILES_NOT_STABILIZING)) {
+                registry.counter(name, "rule", rule.name());
+            }
+        }
+    }
+
+    /** Files held by the stability gate, waiting for their quiet period. */
+    public void watch(StabilityGate gate) {
+        registry.gauge(FILES_STABILIZING, gate, StabilityGate::trackedCount);
+    }
+
+    /**
+     * Counts a credential failure: {@code source} is {@code upload} (an attempt failed with
+     * {@link FailureReason#CREDENTIALS}), {@code probe} (the bucket probe did) or {@code provider} (for a
+     * credentials provider wrapper to call when a refresh fails; not wired yet: today such a failure reaches
+     * Chute as an SDK client error classified CREDENTIALS and is counted as {@code upload} or {@code probe}).
+     * A closed set, never a path or key.
+     */
+    public void credentialRefreshFailed(String source) {
+        registry.counter(CREDENTIAL_FAILURES, "source", source).increment();
     }
 
     public void orphanAborted() {
@@ -101,13 +136,21 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
                 registry.counter(RESUMES, "rule", rule).increment();
             }
         } else if (outcome instanceof UploadOutcome.RetryLater retry) {
-            registry.counter(RETRIES, "reason", retry.reason().tag()).increment();
             registry.counter(FILES_FAILED, "rule", rule, "reason", retry.reason().tag()).increment();
+            if (retry.reason() == FailureReason.CREDENTIALS) {
+                credentialRefreshFailed("upload");
+            }
         } else if (outcome instanceof UploadOutcome.Rejected rejected) {
             registry.counter(FILES_FAILED, "rule", rule, "reason", rejected.reason().tag()).increment();
         } else if (outcome instanceof UploadOutcome.SourceChanged) {
             registry.counter(RETRIES, "reason", "source_changed").increment();
         }
+    }
+
+    /** Counted when a retry is scheduled (a failure that exhausted its attempts is quarantined instead). */
+    @Override
+    public void retrying(StableFile file, UploadOutcome.RetryLater failure, Duration delay) {
+        registry.counter(RETRIES, "reason", failure.reason().tag()).increment();
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.chute.observability;
 
 import io.chute.Pipeline;
 import io.chute.config.DropRule;
-import io.chute.upload.RuleHealth;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -10,13 +9,12 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-import java.nio.file.Files;
 import java.util.Optional;
 
 /**
- * DOWN while any rule cannot upload: its folder is not a readable directory, or its bucket or credentials
- * failed (the cached result of the last upload or bucket probe, never a request per health probe). The data
- * names each failing rule.
+ * DOWN while any rule cannot upload: its folder is not a readable directory, its bucket or credentials failed
+ * (the last upload's or the 30 s bucket probe's result, never an S3 request per health probe), or a fatal
+ * error is latched. The data has one entry per rule: {@code ok} or what is wrong with it.
  */
 @Readiness
 @ApplicationScoped
@@ -28,17 +26,14 @@ public class ReadinessCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("chute-rules").up();
-        if (!pipeline.isStarted()) {
+        Optional<RuleChecks> checks = pipeline.ruleChecks();
+        if (!pipeline.isStarted() || checks.isEmpty()) {
             return builder.down().withData("pipeline", "not started").build();
         }
         for (DropRule rule : pipeline.rules()) {
-            if (!Files.isDirectory(rule.folder()) || !Files.isReadable(rule.folder())) {
-                builder.down().withData(rule.name(), "folder " + rule.folder() + " is not a readable directory");
-                continue;
-            }
-            Optional<RuleHealth.Failing> failing = pipeline.ruleHealth().flatMap(h -> h.failing(rule.name()));
-            if (failing.isPresent()) {
-                builder.down().withData(rule.name(), failing.get().reason() + ": " + failing.get().detail());
+            Optional<String> problem = checks.get().problem(rule);
+            if (problem.isPresent()) {
+                builder.down().withData(rule.name(), problem.get());
             } else {
                 builder.withData(rule.name(), "ok");
             }

@@ -154,7 +154,7 @@ public final class FileUploader {
             }
             sidecars.delete(file.path());
         } catch (IOException e) {
-            LOG.warnf("path=%s could not clean up its checkpoint: %s", file.path(), e);
+            LOG.warnf("rule=%s path=%s could not clean up its checkpoint: %s", file.rule().name(), file.path(), e);
         }
     }
 

@@ -5,6 +5,7 @@ import io.chute.queue.UploadQueue;
 import io.chute.stability.StableFile;
 import io.chute.watch.FileSeen;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,7 +90,22 @@ public final class UploaderPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs one attempt with the logging context {@code rule} and {@code path} set on this thread (MDC): JSON
+     * logs carry them as fields, and the engine's lines, which know only bucket, key and upload id, name them.
+     */
     private void process(StableFile file) {
+        MDC.put("rule", file.rule().name());
+        MDC.put("path", file.path().toString());
+        try {
+            attempt(file);
+        } finally {
+            MDC.remove("rule");
+            MDC.remove("path");
+        }
+    }
+
+    private void attempt(StableFile file) {
         listener.started(file);
         long start = System.nanoTime();
         UploadOutcome outcome;
@@ -158,8 +174,10 @@ public final class UploaderPool implements AutoCloseable {
             }
             long millis = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
             delay = Duration.ofMillis(Math.min(millis, settings.retryBackoffMax().toMillis()));
-            LOG.warnf("rule=%s path=%s attempt %d of %s failed: %s (%s); retrying in %ds", rule, file.path(),
-                    attempt, countsTowardsQuarantine ? String.valueOf(maxAttempts) : "unlimited", retry.reason().tag(), retry.detail(), delay.toSeconds());
+            LOG.warnf("rule=%s path=%s bucket=%s attempt %d of %s failed: %s (%s); retrying in %ds", rule,
+                    file.path(), file.rule().bucket(), attempt,
+                    countsTowardsQuarantine ? String.valueOf(maxAttempts) : "unlimited",
+                    retry.reason().tag(), retry.detail(), delay.toSeconds());
         }
         listener.retrying(file, retry, delay);
         retryTimer.schedule(() -> {

@@ -1,0 +1,185 @@
+package io.chute.observability;
+
+import io.chute.config.DropRule;
+import io.chute.multipart.ObjectProof;
+import io.chute.multipart.TransferListener;
+import io.chute.queue.UploadQueue;
+import io.chute.stability.FileIdentity;
+import io.chute.stability.StabilityGate;
+import io.chute.stability.StableFile;
+import io.chute.testing.TestRules;
+import io.chute.upload.FailureReason;
+import io.chute.upload.RuleHealth;
+import io.chute.upload.UploadOutcome;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The status board's bookkeeping, driven through the same callbacks the pool and the engine make. */
+class StatusBoardTest {
+
+    static final long MIB = 1024 * 1024;
+
+    @TempDir
+    Path folder;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T01:00:00Z"));
+    private final RuleHealth health = new RuleHealth(clock);
+    private final List<StabilityGate.Waiting> stabilizing = new ArrayList<>();
+    private final List<UploadQueue.Queued> queued = new ArrayList<>();
+
+    private DropRule rule() {
+        TestRules rule = TestRules.in(folder);
+        rule.bucket = "bucket";
+        rule.quietPeriod = Duration.ofSeconds(5);
+        return rule.build();
+    }
+
+    private StatusBoard board() {
+        return new StatusBoard(clock, List.of(rule()), new RuleChecks(health, new FatalErrors(), Duration.ZERO),
+                () -> List.copyOf(stabilizing), () -> List.copyOf(queued));
+    }
+
+    private StableFile file(String name, long size) {
+        return new StableFile(rule(), folder.resolve(name), new FileIdentity(size, 1, "k-" + name), clock.instant());
+    }
+
+    private static UploadOutcome.Completed completed(StableFile f, boolean resumed) {
+        return new UploadOutcome.Completed(new ObjectProof("bucket", "in/" + f.path().getFileName(),
+                f.identity().sizeInBytes(), "etag", "crc", "crc32c"), resumed);
+    }
+
+    @Test
+    void resumedUpload_countsPartsAlreadyInS3AsDone_andItsRateOnlyFromThisAttempt() throws Exception {
+        StatusBoard board = board();
+        StableFile big = file("big.bin", 50 * MIB);
+        board.started(big);
+        long planned = System.nanoTime();
+        board.planned(new TransferListener.Plan(big.path(), "bucket", "in/big.bin", "u-1", 50 * MIB, 10, 4, 20 * MIB));
+        Thread.sleep(100);
+        board.bytesSent(big.path(), 5 * MIB);
+
+        StatusReport.InFlight progress = board.report().inFlight().get(0);
+        double seconds = (System.nanoTime() - planned) / 1e9;
+        assertThat(progress.key()).isEqualTo("in/big.bin");
+        assertThat(progress.bytesDone()).isEqualTo(25 * MIB);
+        assertThat(progress.partsDone()).isEqualTo(5);
+        assertThat(progress.partsTotal()).isEqualTo(10);
+        assertThat(progress.bytesPerSecond()).as("5 MiB sent in this attempt over its elapsed time")
+                .isBetween(5 * MIB / seconds, 5 * MIB / 0.1);
+        assertThat(progress.etaSeconds()).isNotNull();
+
+        board.finished(big, completed(big, true), Duration.ofSeconds(3));
+        StatusReport after = board.report();
+        assertThat(after.inFlight()).isEmpty();
+        assertThat(after.recent().get(0).outcome()).isEqualTo("RESUMED");
+        assertThat(after.rules().get(0).bytesUploaded()).isEqualTo(50 * MIB);
+    }
+
+    @Test
+    void uploadBeforeItsFirstAcknowledgedPart_hasNoRateAndNoEta() {
+        StatusBoard board = board();
+        StableFile f = file("a.bin", 10 * MIB);
+        board.started(f);
+        board.planned(new TransferListener.Plan(f.path(), "bucket", "in/a.bin", "u-2", 10 * MIB, 2, 0, 0));
+        StatusReport.InFlight progress = board.report().inFlight().get(0);
+        assertThat(progress.bytesDone()).isZero();
+        assertThat(progress.bytesPerSecond()).isZero();
+        assertThat(progress.etaSeconds()).isNull();
+    }
+
+    @Test
+    void failedFile_isRetryingUntilItsRetryTime_thenShownWhereverThePipelineHoldsIt() {
+        StatusBoard board = board();
+        StableFile f = file("r.bin", 100);
+        board.started(f);
+        var throttled = new UploadOutcome.RetryLater(FailureReason.THROTTLED, "503 SlowDown", false);
+        board.finished(f, throttled, Duration.ofMillis(5));
+        board.retrying(f, throttled, Duration.ofSeconds(10));
+        stabilizing.add(new StabilityGate.Waiting(rule(), f.path(), clock.instant(), clock.instant(), "stabilizing"));
+
+        StatusReport.Waiting waiting = board.report().waiting().get(0);
+        assertThat(board.report().waiting()).hasSize(1);
+        assertThat(waiting.state()).isEqualTo(StatusReport.State.RETRYING);
+        assertThat(waiting.detail()).contains("throttled").contains("503 SlowDown").contains("2026-11-23T01:00:10Z");
+        assertThat(board.report().rules().get(0).failed()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(board.report().waiting()).extracting(StatusReport.Waiting::state)
+                .containsExactly(StatusReport.State.STABILIZING);
+    }
+
+    @Test
+    void queuedFiles_carryTheirPositionInTakingOrder() {
+        StatusBoard board = board();
+        queued.add(new UploadQueue.Queued(file("first", 1), clock.instant(), 1));
+        queued.add(new UploadQueue.Queued(file("second", 1), clock.instant(), 2));
+        assertThat(board.report().waiting()).extracting(StatusReport.Waiting::detail)
+                .containsExactly("queued at position 1 of 2", "queued at position 2 of 2");
+    }
+
+    @Test
+    void recentAndQuarantined_keepOnlyTheNewestHundred_newestFirst() {
+        StatusBoard board = board();
+        for (int i = 0; i < 150; i++) {
+            StableFile f = file("f" + i, i);
+            board.started(f);
+            board.finished(f, completed(f, false), Duration.ofMillis(1));
+        }
+        StableFile bad = file("bad", 7);
+        board.quarantined(bad, "invalid_key: too long");
+        StatusReport report = board.report();
+        assertThat(report.recent()).hasSize(StatusBoard.RING);
+        assertThat(report.recent().get(0).outcome()).isEqualTo("QUARANTINED");
+        assertThat(report.recent().get(1).path()).endsWith("f149");
+        assertThat(report.waiting()).extracting(StatusReport.Waiting::state)
+                .containsExactly(StatusReport.State.QUARANTINED);
+        assertThat(report.rules().get(0).uploaded()).isEqualTo(150);
+        assertThat(report.rules().get(0).quarantined()).isEqualTo(1);
+    }
+
+    @Test
+    void pausedRule_isNotReady_andSaysWhy() {
+        health.failed("inbox", FailureReason.NO_SUCH_BUCKET, "404 NoSuchBucket");
+        StatusReport.Rule row = board().report().rules().get(0);
+        assertThat(row.ready()).isFalse();
+        assertThat(row.pausedReason()).contains("bucket bucket").contains("no_such_bucket");
+    }
+
+    /** A clock the test moves by hand. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}
