@@ -74,4 +74,9 @@ public final class Observers implements TransferListener, UploaderPool.Listener 
     public void retrying(StableFile file, UploadOutcome.RetryLater failure, Duration delay) {
         pool(l -> l.retrying(file, failure, delay));
     }
+
+    @Override
+    public void waitingForRule(StableFile file, UploadOutcome.RetryLater pause, Duration delay) {
+        pool(l -> l.waitingForRule(file, pause, delay));
+    }
 }

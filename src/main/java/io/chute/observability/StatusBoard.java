@@ -112,6 +112,12 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         retrying.put(file.path(), new Retry(file.rule().name(), file.path(), now, at, detail));
     }
 
+    /** Shown like a retry: the file is tried again when its rule's pause ends. */
+    @Override
+    public void waitingForRule(StableFile file, UploadOutcome.RetryLater pause, Duration delay) {
+        retrying(file, pause, delay);
+    }
+
     @Override
     public void quarantined(StableFile file, String reason) {
         totalsOf(file).quarantined.incrementAndGet();

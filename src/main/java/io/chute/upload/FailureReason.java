@@ -10,4 +10,14 @@ public enum FailureReason {
     public String tag() {
         return name().toLowerCase(Locale.ROOT);
     }
+
+    /** The reason with this {@link #tag()}, {@link #UNKNOWN} for any other text. */
+    public static FailureReason ofTag(String tag) {
+        for (FailureReason r : values()) {
+            if (r.tag().equals(tag)) {
+                return r;
+            }
+        }
+        return UNKNOWN;
+    }
 }

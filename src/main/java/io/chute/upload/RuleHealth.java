@@ -42,6 +42,12 @@ public final class RuleHealth {
         failing.remove(rule);
     }
 
+    /** How much longer the rule is paused, if it is. */
+    public Optional<Duration> pausedFor(String rule) {
+        Instant now = clock.instant();
+        return failing(rule).filter(f -> f.pausedUntil().isAfter(now)).map(f -> Duration.between(now, f.pausedUntil()));
+    }
+
     public Optional<Failing> failing(String rule) {
         return Optional.ofNullable(failing.get(rule));
     }

@@ -36,6 +36,10 @@ public final class UploaderPool implements AutoCloseable {
         default void quarantined(StableFile file, String reason) {
         }
 
+        /** The file waits without a request for its rule's pause to end, then goes back to the gate. */
+        default void waitingForRule(StableFile file, UploadOutcome.RetryLater pause, Duration delay) {
+        }
+
         /** The file failed and is retried after {@code delay} (rule-wide failures pause the whole rule). */
         default void retrying(StableFile file, UploadOutcome.RetryLater failure, Duration delay) {
         }
@@ -106,6 +110,11 @@ public final class UploaderPool implements AutoCloseable {
     }
 
     private void attempt(StableFile file) {
+        java.util.Optional<Duration> paused = ruleHealth.pausedFor(file.rule().name());
+        if (paused.isPresent()) {
+            waitOutPause(file, paused.get());
+            return;
+        }
         listener.started(file);
         long start = System.nanoTime();
         UploadOutcome outcome;
@@ -184,6 +193,23 @@ public final class UploaderPool implements AutoCloseable {
             queue.release(file.path());
             backToGate.accept(new FileSeen(file.rule(), file.path()));
         }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A paused rule's files wait for the pause to end without a request each: one failure pauses the rule, and
+     * a queue of thousands does not turn into thousands of refused requests. No attempt is counted.
+     */
+    private void waitOutPause(StableFile file, Duration remaining) {
+        RuleHealth.Failing failing = ruleHealth.failing(file.rule().name()).orElseThrow();
+        LOG.debugf("rule=%s path=%s waits %d ms for the rule's pause (%s)", file.rule().name(), file.path(),
+                remaining.toMillis(), failing.reason());
+        UploadOutcome.RetryLater why = new UploadOutcome.RetryLater(FailureReason.ofTag(failing.reason()),
+                failing.detail(), true);
+        listener.waitingForRule(file, why, remaining);
+        retryTimer.schedule(() -> {
+            queue.release(file.path());
+            backToGate.accept(new FileSeen(file.rule(), file.path()));
+        }, remaining.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void quarantine(StableFile file, String reason) {

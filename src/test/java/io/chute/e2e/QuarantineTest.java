@@ -1,5 +1,6 @@
 package io.chute.e2e;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import io.chute.observability.ChuteMetrics;
 import io.chute.testing.InjectS3Server;
 import io.chute.testing.RefusingProxyResource;
@@ -45,6 +46,7 @@ class QuarantineTest {
                 try {
                     DropFolderProfile.deleteTree(root());
                     Files.createDirectories(root().resolve("drop"));
+                    Files.createDirectories(root().resolve("nobucket"));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -60,7 +62,11 @@ class QuarantineTest {
                     Map.entry("chute.rules[0].quiet-period", "500ms"),
                     Map.entry("chute.rules[0].after-upload", "delete"),
                     Map.entry("chute.rules[0].max-attempts", "3"),
-                    Map.entry("chute.rules[0].quarantine-dir", root().resolve("quarantine").toString()));
+                    Map.entry("chute.rules[0].quarantine-dir", root().resolve("quarantine").toString()),
+                    Map.entry("chute.rules[1].name", "nobucket"),
+                    Map.entry("chute.rules[1].path", root().resolve("nobucket").toString()),
+                    Map.entry("chute.rules[1].bucket", "missing-bucket"),
+                    Map.entry("chute.rules[1].quiet-period", "200ms"));
         }
 
         @Override
@@ -71,6 +77,8 @@ class QuarantineTest {
 
     @InjectS3Server
     S3ServerProcess server;
+    @InjectS3Server
+    WireMockServer proxy;
     @Inject
     MeterRegistry registry;
 
@@ -105,5 +113,19 @@ class QuarantineTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(quarantined("unverifiable.csv.reason")));
         assertThat(Files.readString(quarantined("unverifiable.csv"))).isEqualTo("stored, but HeadObject always fails");
         assertThat(Files.readString(quarantined("unverifiable.csv.reason"))).contains("attempts: 3");
+    }
+
+    @Test
+    void pausedRule_doesNotSendARequestPerWaitingFile_andLosesNone() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            Files.writeString(Profile.root().resolve("nobucket").resolve("waiting-" + i + ".csv"), "row " + i);
+        }
+        Thread.sleep(8000); // several pause periods (2 s, 4 s, ...) with all 40 files stable
+        long puts = proxy.findAll(com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/missing-bucket/.*"))).size();
+        assertThat(puts).as("PUTs to the missing bucket while 40 files wait").isPositive().isLessThan(15);
+        try (var files = Files.list(Profile.root().resolve("nobucket"))) {
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith("waiting-"))).hasSize(40);
+        }
     }
 }

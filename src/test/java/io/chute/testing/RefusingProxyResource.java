@@ -18,7 +18,8 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
  * A real S3Mock process behind a WireMock proxy on loopback that forwards everything except scripted faults:
  * any PutObject of a key containing {@value #REFUSED} is answered 400 InvalidArgument, and any HeadObject of a key
  * containing {@value #UNVERIFIABLE} 500. The application talks to the proxy; tests inspect S3Mock directly
- * through {@link InjectS3Server}.
+ * through {@link InjectS3Server}; a {@code WireMockServer} field with the same annotation gets the proxy, whose
+ * request journal counts what the application sent.
  */
 public class RefusingProxyResource implements QuarkusTestResourceLifecycleManager {
 
@@ -47,6 +48,10 @@ public class RefusingProxyResource implements QuarkusTestResourceLifecycleManage
     @Override
     public void inject(TestInjector testInjector) {
         s3.inject(testInjector);
+        if (proxy != null) {
+            testInjector.injectIntoFields(proxy,
+                    new TestInjector.AnnotatedAndMatchesType(InjectS3Server.class, WireMockServer.class));
+        }
     }
 
     @Override
