@@ -28,7 +28,8 @@ public record DropRule(
         AfterUpload afterUpload,
         Optional<Path> archiveDir,
         Optional<Path> quarantineDir,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        TargetOptions target) {
 
     public static DropRule from(Rule rule) {
         return new DropRule(
@@ -44,7 +45,8 @@ public record DropRule(
                 rule.afterUpload(),
                 rule.archiveDir().map(p -> p.toAbsolutePath().normalize()),
                 rule.quarantineDir().map(p -> p.toAbsolutePath().normalize()),
-                Map.copyOf(rule.metadata()));
+                Map.copyOf(rule.metadata()),
+                TargetOptions.from(rule));
     }
 
     /** Whether a file at this path relative to {@link #folder()} passes the include and exclude globs. */

@@ -8,9 +8,11 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
@@ -96,16 +98,46 @@ public final class ObjectUploader {
         long size = request.identity().sizeInBytes();
         PartDigest digest = PartDigest.of(channel, 0, size);
         ensureUnchanged(request);
-        PutObjectRequest put = PutObjectRequest.builder()
+        PutObjectRequest put = request.options().applyTo(PutObjectRequest.builder())
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
-                .metadata(request.metadata())
                 .build();
-        s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
-                "application/octet-stream"));
+        try {
+            s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
+                    request.options().contentTypeOrDefault()));
+        } catch (S3Exception e) {
+            if (!isPreconditionFailed(e)) {
+                throw e;
+            }
+            return verifier.sameObject(request, List.of(digest), false, null)
+                    .orElseThrow(() -> new ObjectExistsException(request.bucket(), request.key(), "PutObject got 412"));
+        }
         listener.bytesSent(request.file(), size);
         ensureUnchanged(request);
-        return verifier.verify(request.bucket(), request.key(), size, List.of(digest), false, null);
+        return verifier.verify(request, List.of(digest), false, null);
+    }
+
+    /** S3's answer to If-None-Match: * when the key already holds an object. */
+    private static boolean isPreconditionFailed(S3Exception e) {
+        return e.statusCode() == 412;
+    }
+
+    /**
+     * For a no-overwrite request, before any part is sent: an object already under the key is either this file
+     * (its proof is returned, nothing is written) or a conflict. If-None-Match on Complete still guards the race.
+     */
+    private Optional<ObjectProof> existingBeforeStart(ObjectRequest request, FileChannel channel, PartPlan plan)
+            throws IOException {
+        if (request.options().overwrite() || verifier.head(request).isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<ObjectProof> same = verifier.existing(request, channel, plan);
+        if (same.isEmpty()) {
+            throw new ObjectExistsException(request.bucket(), request.key(), "found before the upload started");
+        }
+        LOG.infof("path=%s bucket=%s key=%s already holds this file; nothing written", request.file(),
+                request.bucket(), request.key());
+        return same;
     }
 
     private ObjectProof multipart(ObjectRequest request, FileChannel channel, UploadJournal journal,
@@ -138,6 +170,11 @@ public final class ObjectUploader {
             throw new InterruptedException("shutting down");
         }
         if (session == null) {
+            Optional<ObjectProof> already = existingBeforeStart(request, channel,
+                    PartPlan.of(size, configuredPartSizeInBytes, maxParts));
+            if (already.isPresent()) {
+                return already.get();
+            }
             journal.creating(request.bucket(), request.key());
             session = create(request, size);
             CrashPoint.AFTER_CREATE.reached();
@@ -147,11 +184,30 @@ public final class ObjectUploader {
         List<CompletedPart> parts = sendMissingParts(request, channel, session, done, journal);
         ensureUnchanged(request);
         CrashPoint.BEFORE_COMPLETE.reached();
-        complete(session, parts);
+        try {
+            complete(request, session, parts);
+        } catch (S3Exception e) {
+            if (!isPreconditionFailed(e)) {
+                throw e;
+            }
+            return afterConflictAtComplete(request, channel, session);
+        }
         CrashPoint.AFTER_COMPLETE.reached();
         List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
-        return verifier.verify(request.bucket(), request.key(), size, digests, true,
+        return verifier.verify(request, digests, true,
                 session.fullObjectChecksum() ? Crc32cCombine.fullObjectCrc32c(parts) : null);
+    }
+
+    /**
+     * Another writer stored the key while the parts were sent: this upload can never complete, so it is aborted;
+     * the stored object is then either this file (success) or a conflict.
+     */
+    private ObjectProof afterConflictAtComplete(ObjectRequest request, FileChannel channel, MultipartSession session)
+            throws IOException {
+        abort(session.bucket(), session.key(), session.uploadId());
+        return verifier.existing(request, channel, session.plan()).orElseThrow(() -> new ObjectExistsException(
+                request.bucket(), request.key(), "CompleteMultipartUpload got 412; upload " + session.uploadId()
+                + " aborted"));
     }
 
     private MultipartSession create(ObjectRequest request, long size) {
@@ -160,9 +216,9 @@ public final class ObjectUploader {
             LOG.infof("path=%s part size raised to %d bytes to stay within %d parts", request.file(),
                     plan.partSizeInBytes(), maxParts);
         }
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(request.bucket()).key(request.key())
-                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).metadata(request.metadata())
-                .checksumType(fullObjectChecksum ? ChecksumType.FULL_OBJECT : null)).uploadId();
+        String uploadId = s3.createMultipartUpload(request.options().applyTo(CreateMultipartUploadRequest.builder())
+                .bucket(request.bucket()).key(request.key()).checksumAlgorithm(ChecksumAlgorithm.CRC32_C)
+                .checksumType(fullObjectChecksum ? ChecksumType.FULL_OBJECT : null).build()).uploadId();
         LOG.debugf("path=%s bucket=%s key=%s uploadId=%s created, %d parts of %d bytes", request.file(),
                 request.bucket(), request.key(), uploadId, plan.partCount(), plan.partSizeInBytes());
         return new MultipartSession(request.bucket(), request.key(), uploadId, plan, fullObjectChecksum);
@@ -254,6 +310,7 @@ public final class ObjectUploader {
                 .bucket(session.bucket()).key(session.key()).uploadId(session.uploadId())
                 .partNumber(partNumber).contentLength(length)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
+                .expectedBucketOwner(request.options().expectedBucketOwner())
                 .build();
         UploadPartResponse response = s3.uploadPart(part, RequestBody.fromContentProvider(
                 () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
@@ -268,14 +325,16 @@ public final class ObjectUploader {
         return completed;
     }
 
-    private void complete(MultipartSession session, List<CompletedPart> parts) {
+    private void complete(ObjectRequest object, MultipartSession session, List<CompletedPart> parts) {
         List<software.amazon.awssdk.services.s3.model.CompletedPart> completed = parts.stream()
                 .map(p -> software.amazon.awssdk.services.s3.model.CompletedPart.builder()
                         .partNumber(p.partNumber()).eTag(p.etag()).checksumCRC32C(p.crc32c()).build())
                 .toList();
         CompleteMultipartUploadRequest.Builder request = CompleteMultipartUploadRequest.builder()
                 .bucket(session.bucket()).key(session.key()).uploadId(session.uploadId())
-                .multipartUpload(m -> m.parts(completed));
+                .multipartUpload(m -> m.parts(completed))
+                .expectedBucketOwner(object.options().expectedBucketOwner())
+                .ifNoneMatch(object.options().overwrite() ? null : "*");
         if (session.fullObjectChecksum()) {
             request.checksumType(ChecksumType.FULL_OBJECT).checksumCRC32C(Crc32cCombine.fullObjectCrc32c(parts));
         }

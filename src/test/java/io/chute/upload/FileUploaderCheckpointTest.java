@@ -101,7 +101,8 @@ class FileUploaderCheckpointTest {
         uploader = new FileUploader(engine, sidecars, new UploadLedger(state, clock),
                 new Completion(new ReceiptStore(state), sidecars, state, clock), endpointId, clock);
         rule = new DropRule("inbox", tmp.resolve("inbox"), BUCKET, "", "{path}", true, List.of(), List.of(),
-                java.time.Duration.ZERO, AfterUpload.KEEP, Optional.empty(), Optional.empty(), Map.of());
+                java.time.Duration.ZERO, AfterUpload.KEEP, Optional.empty(), Optional.empty(), Map.of(),
+                io.chute.config.TargetOptions.defaults());
     }
 
     @AfterEach
