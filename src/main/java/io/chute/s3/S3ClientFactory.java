@@ -12,7 +12,10 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+import java.time.Duration;
 import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 
 /**
@@ -22,6 +25,11 @@ import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider
  * SDK's default trailers. The caller owns and closes the client.
  */
 public final class S3ClientFactory {
+
+    /** Role credentials closer than this to expiry are refreshed before the next request is signed. */
+    static final Duration REFRESH_BEFORE_EXPIRY = Duration.ofMinutes(1);
+    /** Role credentials closer than this to expiry are refreshed in the background. */
+    static final Duration PREFETCH_BEFORE_EXPIRY = Duration.ofMinutes(5);
 
     private S3ClientFactory() {
     }
@@ -48,9 +56,16 @@ public final class S3ClientFactory {
         return settings.endpoint().map(Object::toString).orElse("aws:" + settings.region());
     }
 
+    /**
+     * Base credentials: static keys, else the named profile, else the default chain (env, system properties, web
+     * identity, profile, container, instance). With a role ARN they (or {@code source-profile}) assume the role
+     * through STS; the role's credentials are refreshed in the background before they expire.
+     */
     static AwsCredentialsProvider credentials(S3Settings settings) {
         AwsCredentialsProvider base;
-        if (settings.accessKeyId().isPresent() && settings.secretAccessKey().isPresent()) {
+        if (settings.sourceProfile().isPresent()) {
+            base = ProfileCredentialsProvider.builder().profileName(settings.sourceProfile().get()).build();
+        } else if (settings.accessKeyId().isPresent() && settings.secretAccessKey().isPresent()) {
             base = StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(settings.accessKeyId().get(), settings.secretAccessKey().get()));
         } else if (settings.profile().isPresent()) {
@@ -61,10 +76,15 @@ public final class S3ClientFactory {
         if (settings.roleArn().isEmpty()) {
             return base;
         }
-        StsClient sts = StsClient.builder().region(Region.of(settings.region())).credentialsProvider(base)
-                .httpClientBuilder(ApacheHttpClient.builder()).build();
-        return StsAssumeRoleCredentialsProvider.builder().stsClient(sts)
-                .refreshRequest(r -> r.roleArn(settings.roleArn().get()).roleSessionName("chute"))
+        StsClientBuilder sts = StsClient.builder().region(Region.of(settings.region())).credentialsProvider(base)
+                .httpClientBuilder(ApacheHttpClient.builder());
+        settings.stsEndpoint().ifPresent(sts::endpointOverride);
+        int durationSeconds = (int) settings.roleSessionDuration().toSeconds();
+        return StsAssumeRoleCredentialsProvider.builder().stsClient(sts.build())
+                .refreshRequest(r -> r.roleArn(settings.roleArn().get()).roleSessionName(settings.roleSessionName())
+                        .externalId(settings.externalId().orElse(null)).durationSeconds(durationSeconds))
+                .staleTime(REFRESH_BEFORE_EXPIRY)
+                .prefetchTime(PREFETCH_BEFORE_EXPIRY)
                 .asyncCredentialUpdateEnabled(true)
                 .build();
     }
