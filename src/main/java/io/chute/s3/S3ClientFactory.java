@@ -9,6 +9,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.profiles.ProfileFileSupplier;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -57,6 +58,15 @@ public final class S3ClientFactory {
     }
 
     /**
+     * A profile from the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE or
+     * ~/.aws), re-read when either file is modified: rotated or corrected keys are picked up without a restart.
+     */
+    private static AwsCredentialsProvider profile(String name) {
+        return ProfileCredentialsProvider.builder().profileFile(ProfileFileSupplier.defaultSupplier())
+                .profileName(name).build();
+    }
+
+    /**
      * Base credentials: static keys, else the named profile, else the default chain (env, system properties, web
      * identity, profile, container, instance). With a role ARN they (or {@code source-profile}) assume the role
      * through STS; the role's credentials are refreshed in the background before they expire.
@@ -64,12 +74,12 @@ public final class S3ClientFactory {
     static AwsCredentialsProvider credentials(S3Settings settings) {
         AwsCredentialsProvider base;
         if (settings.sourceProfile().isPresent()) {
-            base = ProfileCredentialsProvider.builder().profileName(settings.sourceProfile().get()).build();
+            base = profile(settings.sourceProfile().get());
         } else if (settings.accessKeyId().isPresent() && settings.secretAccessKey().isPresent()) {
             base = StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(settings.accessKeyId().get(), settings.secretAccessKey().get()));
         } else if (settings.profile().isPresent()) {
-            base = ProfileCredentialsProvider.builder().profileName(settings.profile().get()).build();
+            base = profile(settings.profile().get());
         } else {
             base = DefaultCredentialsProvider.builder().build();
         }
