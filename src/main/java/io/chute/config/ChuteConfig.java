@@ -122,6 +122,13 @@ public interface ChuteConfig {
          */
         @WithDefault("true")
         boolean probe();
+
+        /**
+         * Accept any TLS certificate of the S3 and STS endpoints (self-signed test stores only); logged as a
+         * warning at every start. Never use it against AWS.
+         */
+        @WithDefault("false")
+        boolean trustAllCertificates();
     }
 
     interface Upload {

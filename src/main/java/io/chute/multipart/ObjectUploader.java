@@ -51,6 +51,7 @@ public final class ObjectUploader {
     private final int maxParts;
     private final TransferListener listener;
     private final ObjectVerifier verifier;
+    private final NoOverwrite noOverwrite;
     private final boolean fullObjectChecksum;
     private volatile boolean stopping;
 
@@ -65,6 +66,7 @@ public final class ObjectUploader {
         this.maxParts = maxParts;
         this.listener = listener;
         this.verifier = new ObjectVerifier(s3);
+        this.noOverwrite = new NoOverwrite(verifier);
     }
 
     /**
@@ -106,38 +108,14 @@ public final class ObjectUploader {
             s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
                     request.options().contentTypeOrDefault()));
         } catch (S3Exception e) {
-            if (!isPreconditionFailed(e)) {
+            if (!NoOverwrite.isPreconditionFailed(e)) {
                 throw e;
             }
-            return verifier.sameObject(request, List.of(digest), false, null)
-                    .orElseThrow(() -> new ObjectExistsException(request.bucket(), request.key(), "PutObject got 412"));
+            return noOverwrite.afterPutRefused(request, digest);
         }
         listener.bytesSent(request.file(), size);
         ensureUnchanged(request);
         return verifier.verify(request, List.of(digest), false, null);
-    }
-
-    /** S3's answer to If-None-Match: * when the key already holds an object. */
-    private static boolean isPreconditionFailed(S3Exception e) {
-        return e.statusCode() == 412;
-    }
-
-    /**
-     * For a no-overwrite request, before any part is sent: an object already under the key is either this file
-     * (its proof is returned, nothing is written) or a conflict. If-None-Match on Complete still guards the race.
-     */
-    private Optional<ObjectProof> existingBeforeStart(ObjectRequest request, FileChannel channel, PartPlan plan)
-            throws IOException {
-        if (request.options().overwrite() || verifier.head(request).isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<ObjectProof> same = verifier.existing(request, channel, plan);
-        if (same.isEmpty()) {
-            throw new ObjectExistsException(request.bucket(), request.key(), "found before the upload started");
-        }
-        LOG.infof("path=%s bucket=%s key=%s already holds this file; nothing written", request.file(),
-                request.bucket(), request.key());
-        return same;
     }
 
     private ObjectProof multipart(ObjectRequest request, FileChannel channel, UploadJournal journal,
@@ -170,7 +148,7 @@ public final class ObjectUploader {
             throw new InterruptedException("shutting down");
         }
         if (session == null) {
-            Optional<ObjectProof> already = existingBeforeStart(request, channel,
+            Optional<ObjectProof> already = noOverwrite.beforeStart(request, channel,
                     PartPlan.of(size, configuredPartSizeInBytes, maxParts));
             if (already.isPresent()) {
                 return already.get();
@@ -187,27 +165,17 @@ public final class ObjectUploader {
         try {
             complete(request, session, parts);
         } catch (S3Exception e) {
-            if (!isPreconditionFailed(e)) {
+            if (!NoOverwrite.isPreconditionFailed(e)) {
                 throw e;
             }
-            return afterConflictAtComplete(request, channel, session);
+            MultipartSession refused = session;
+            return noOverwrite.afterCompleteRefused(request, channel, session,
+                    () -> abort(refused.bucket(), refused.key(), refused.uploadId()));
         }
         CrashPoint.AFTER_COMPLETE.reached();
         List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
         return verifier.verify(request, digests, true,
                 session.fullObjectChecksum() ? Crc32cCombine.fullObjectCrc32c(parts) : null);
-    }
-
-    /**
-     * Another writer stored the key while the parts were sent: this upload can never complete, so it is aborted;
-     * the stored object is then either this file (success) or a conflict.
-     */
-    private ObjectProof afterConflictAtComplete(ObjectRequest request, FileChannel channel, MultipartSession session)
-            throws IOException {
-        abort(session.bucket(), session.key(), session.uploadId());
-        return verifier.existing(request, channel, session.plan()).orElseThrow(() -> new ObjectExistsException(
-                request.bucket(), request.key(), "CompleteMultipartUpload got 412; upload " + session.uploadId()
-                + " aborted"));
     }
 
     private MultipartSession create(ObjectRequest request, long size) {

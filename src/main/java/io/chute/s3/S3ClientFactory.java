@@ -8,6 +8,8 @@ import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.profiles.ProfileFileSupplier;
 import software.amazon.awssdk.regions.Region;
@@ -17,6 +19,8 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import java.time.Duration;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.StsClientBuilder;
+import software.amazon.awssdk.utils.AttributeMap;
+import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 
 /**
@@ -32,6 +36,8 @@ public final class S3ClientFactory {
     /** Role credentials closer than this to expiry are refreshed in the background. */
     static final Duration PREFETCH_BEFORE_EXPIRY = Duration.ofMinutes(5);
 
+    private static final Logger LOG = Logger.getLogger(S3ClientFactory.class);
+
     private S3ClientFactory() {
     }
 
@@ -42,7 +48,7 @@ public final class S3ClientFactory {
                 .socketTimeout(settings.readTimeout())
                 .tcpKeepAlive(true);
         S3ClientBuilder builder = S3Client.builder()
-                .httpClientBuilder(http)
+                .httpClientBuilder(tls(http, settings))
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials(settings))
                 .forcePathStyle(settings.pathStyle())
@@ -50,6 +56,31 @@ public final class S3ClientFactory {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         settings.endpoint().ifPresent(builder::endpointOverride);
         return builder.build();
+    }
+
+    /**
+     * The HTTP client builder, told to skip certificate verification when {@code trust-all-certificates} is set
+     * (the SDK's own option, merged over the service defaults so the client still owns its lifecycle).
+     */
+    private static SdkHttpClient.Builder<?> tls(ApacheHttpClient.Builder http, S3Settings settings) {
+        if (!settings.trustAllCertificates()) {
+            return http;
+        }
+        LOG.warnf("chute.s3.trust-all-certificates is on: TLS certificates of %s are NOT verified; anyone on the"
+                + " network path can read and alter uploads. Use it only for self-signed test endpoints.",
+                settings.endpoint().map(Object::toString).orElse("AWS"));
+        AttributeMap trustAll = AttributeMap.builder()
+                .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE).build();
+        return new TrustingBuilder(http, trustAll);
+    }
+
+    /** Builds the Apache client with trust-all merged over whatever defaults the SDK client passes. */
+    private record TrustingBuilder(ApacheHttpClient.Builder http, AttributeMap trustAll)
+            implements SdkHttpClient.Builder<TrustingBuilder> {
+        @Override
+        public SdkHttpClient buildWithDefaults(AttributeMap serviceDefaults) {
+            return http.buildWithDefaults(trustAll.merge(serviceDefaults));
+        }
     }
 
     /** Identifies the endpoint in sidecars, so a checkpoint is never resumed against another store. */
@@ -87,7 +118,7 @@ public final class S3ClientFactory {
             return base;
         }
         StsClientBuilder sts = StsClient.builder().region(Region.of(settings.region())).credentialsProvider(base)
-                .httpClientBuilder(ApacheHttpClient.builder());
+                .httpClientBuilder(tls(ApacheHttpClient.builder(), settings));
         settings.stsEndpoint().ifPresent(sts::endpointOverride);
         int durationSeconds = (int) settings.roleSessionDuration().toSeconds();
         return StsAssumeRoleCredentialsProvider.builder().stsClient(sts.build())
