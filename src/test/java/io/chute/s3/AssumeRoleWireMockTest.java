@@ -7,8 +7,11 @@ import io.chute.testing.TestConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -108,6 +111,31 @@ class AssumeRoleWireMockTest {
         assertThat(signer(assume)).isEqualTo("AKIABASEKEY");
         assertThat(assume.getBodyAsString()).contains("RoleArn=" + ROLE.replace(":", "%3A").replace("/", "%2F"),
                 "ExternalId=ext-42", "RoleSessionName=drop-pc", "DurationSeconds=900");
+    }
+
+    @Test
+    void sourceProfile_fromTheSharedCredentialsFile_signsTheAssumeRoleCall(@TempDir Path tmp) throws Exception {
+        Path credentials = Files.writeString(tmp.resolve("credentials"),
+                "[base]\naws_access_key_id = AKIAPROFILEKEY\naws_secret_access_key = profile-secret\n");
+        stubAssumeRole(Scenario.STARTED, "issued", "ASIAFROMPROFILE", Instant.now().plus(Duration.ofHours(1)));
+        String previous = System.getProperty("aws.sharedCredentialsFile");
+        System.setProperty("aws.sharedCredentialsFile", credentials.toString());
+        try {
+            Map<String, String> p = new java.util.HashMap<>(Map.of("chute.daemon", "false",
+                    "chute.s3.endpoint", server.baseUrl(), "chute.s3.sts-endpoint", server.baseUrl(),
+                    "chute.s3.path-style", "true", "chute.s3.role-arn", ROLE, "chute.s3.source-profile", "base"));
+            try (S3Client s3 = S3ClientFactory.build(TestConfig.of(p).s3())) {
+                s3.headBucket(b -> b.bucket("bucket"));
+            }
+        } finally {
+            if (previous == null) {
+                System.clearProperty("aws.sharedCredentialsFile");
+            } else {
+                System.setProperty("aws.sharedCredentialsFile", previous);
+            }
+        }
+        assertThat(signer(server.findAll(postRequestedFor(urlPathEqualTo("/"))).get(0))).isEqualTo("AKIAPROFILEKEY");
+        assertThat(s3Signers()).containsExactly("ASIAFROMPROFILE");
     }
 
     @Test
