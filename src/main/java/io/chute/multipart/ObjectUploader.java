@@ -129,7 +129,7 @@ public final class ObjectUploader {
                 session = new MultipartSession(request.bucket(), request.key(), resume.get().uploadId(), plan,
                         resume.get().fullObjectChecksum());
                 try {
-                    done.putAll(reconcile(session, resume.get().journaledParts()));
+                    done.putAll(reconcile(session, resume.get().journaledParts(), request.options().expectedBucketOwner()));
                     journal.resumed(session, done.values());
                 } catch (NoSuchUploadException gone) {
                     Optional<ObjectProof> already = verifier.existing(request, channel, plan);
@@ -170,7 +170,8 @@ public final class ObjectUploader {
             }
             MultipartSession refused = session;
             return noOverwrite.afterCompleteRefused(request, channel, session,
-                    () -> abort(refused.bucket(), refused.key(), refused.uploadId()));
+                    () -> abort(refused.bucket(), refused.key(), refused.uploadId(),
+                            request.options().expectedBucketOwner()));
         }
         CrashPoint.AFTER_COMPLETE.reached();
         List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
@@ -193,8 +194,9 @@ public final class ObjectUploader {
     }
 
     /** Parts that both the journal and S3 hold with the same size and ETag (and CRC32C where S3 lists one). */
-    private Map<Integer, CompletedPart> reconcile(MultipartSession session, Map<Integer, CompletedPart> journaled) {
-        Map<Integer, Part> listed = PartLister.listAll(s3, session);
+    private Map<Integer, CompletedPart> reconcile(MultipartSession session, Map<Integer, CompletedPart> journaled,
+                                                  String expectedBucketOwner) {
+        Map<Integer, Part> listed = PartLister.listAll(s3, session, expectedBucketOwner);
         Map<Integer, CompletedPart> trusted = new ConcurrentSkipListMap<>();
         long resent = 0;
         for (Part part : listed.values()) {
@@ -316,8 +318,14 @@ public final class ObjectUploader {
      * Failure is logged with what to clean up.
      */
     public boolean abort(String bucket, String key, String uploadId) {
+        return abort(bucket, key, uploadId, null);
+    }
+
+    /** As {@link #abort(String, String, String)}, sending the expected bucket owner when not null. */
+    public boolean abort(String bucket, String key, String uploadId, String expectedBucketOwner) {
         try {
-            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                    .expectedBucketOwner(expectedBucketOwner));
             return true;
         } catch (NoSuchUploadException alreadyGone) {
             return true;

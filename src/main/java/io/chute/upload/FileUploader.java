@@ -168,7 +168,7 @@ public final class FileUploader {
         LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s checkpoint is for %s; aborting it and starting over",
                 file.rule().name(), file.path(), h.bucket(), h.key(), h.uploadId(),
                 sameFile ? "another endpoint (" + h.endpoint() + ")" : "an earlier version of the file");
-        abortAndForget(h);
+        abortAndForget(file, h);
         sidecars.delete(file.path());
         return Optional.empty();
     }
@@ -181,7 +181,7 @@ public final class FileUploader {
                 SidecarHeader h = cp.get().header();
                 LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s aborting: %s", file.rule().name(),
                         file.path(), h.bucket(), h.key(), h.uploadId(), why);
-                abortAndForget(h);
+                abortAndForget(file, h);
             }
             sidecars.delete(file.path());
         } catch (IOException e) {
@@ -189,8 +189,10 @@ public final class FileUploader {
         }
     }
 
-    private void abortAndForget(SidecarHeader h) throws IOException {
-        if (h.endpoint().equals(endpointId) && engine.abort(h.bucket(), h.key(), h.uploadId())) {
+    private void abortAndForget(StableFile file, SidecarHeader h) throws IOException {
+        String owner = h.bucket().equals(file.rule().bucket())
+                ? file.rule().target().expectedBucketOwner().orElse(null) : null;
+        if (h.endpoint().equals(endpointId) && engine.abort(h.bucket(), h.key(), h.uploadId(), owner)) {
             String ref = refOf(h.uploadId());
             if (ref != null) {
                 ledger.ended(ref);

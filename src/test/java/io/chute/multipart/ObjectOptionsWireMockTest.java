@@ -194,6 +194,8 @@ class ObjectOptionsWireMockTest {
                 .isInstanceOf(ObjectExistsException.class).hasMessageContaining("412").hasMessageContaining("up-1");
         assertThat(recorded(deleteRequestedFor(urlPathEqualTo("/bucket/race.bin"))))
                 .singleElement().satisfies(r -> assertThat(r.queryParameter("uploadId").firstValue()).isEqualTo("up-1"));
+        assertThat(recorded(anyRequestedFor(urlPathEqualTo("/bucket/race.bin"))))
+                .allSatisfy(r -> assertThat(r.getHeader("x-amz-expected-bucket-owner")).isEqualTo("123456789012"));
     }
 
     @Test
