@@ -12,6 +12,7 @@ import io.chute.observability.Observers;
 import io.chute.observability.RuleChecks;
 import io.chute.observability.StatusBoard;
 import io.chute.queue.UploadQueue;
+import io.chute.s3.EndpointProbe;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StabilityGate;
 import io.chute.upload.FailureClassifier;
@@ -78,6 +79,7 @@ public class Pipeline {
     private RuleChecks ruleChecks;
     private final FatalErrors fatal = new FatalErrors();
     private volatile long lastTickNanos = System.nanoTime();
+    private volatile List<EndpointProbe.Guarantees> guarantees = List.of();
 
     void onStart(@Observes StartupEvent event) throws IOException {
         List<String> errors = ConfigValidator.validate(config);
@@ -112,6 +114,7 @@ public class Pipeline {
         janitor = uploadEngine.janitor(queue::isInFlight, config.janitor().orphanTtl(), metrics::orphanAborted);
         sweepOrphans(true);
         warnWithoutLifecycleRule();
+        probeEndpoints();
         gate = new StabilityGate(clock, stable -> {
             boolean queued = queue.offer(stable);
             if (queued) {
@@ -201,6 +204,26 @@ public class Pipeline {
                         + " AbortIncompleteMultipartUpload rule exists", bucket, e.getMessage());
             }
         });
+    }
+
+    /** Startup probe ({@code chute.s3.probe}): which guarantees each rule's bucket honours; failures only warn. */
+    private void probeEndpoints() {
+        if (!config.s3().probe()) {
+            return;
+        }
+        guarantees = rules.stream().map(DropRule::bucket).distinct()
+                .map(bucket -> EndpointProbe.probe(s3, bucket)).toList();
+        guarantees.forEach(EndpointProbe::log);
+        for (EndpointProbe.Guarantees g : guarantees) {
+            rules.stream().filter(r -> r.bucket().equals(g.bucket()) && !r.target().overwrite() && !g.conditionalWrites())
+                    .forEach(r -> LOG.warnf("rule=%s has overwrite: false but bucket=%s does not enforce"
+                            + " If-None-Match: an existing object may be overwritten", r.name(), g.bucket()));
+        }
+    }
+
+    /** What the startup probe found per bucket; empty when the probe is off or has not run. */
+    public List<EndpointProbe.Guarantees> endpointGuarantees() {
+        return guarantees;
     }
 
     @Scheduled(every = "30s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

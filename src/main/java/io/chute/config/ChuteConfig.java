@@ -98,6 +98,37 @@ public interface ChuteConfig {
         /** Socket read timeout. */
         @WithDefault("60s")
         Duration readTimeout();
+
+        /** External id the role's trust policy requires (AssumeRole only). */
+        Optional<String> externalId();
+
+        /** Session name of the assumed role, visible in CloudTrail. */
+        @WithDefault("chute")
+        String roleSessionName();
+
+        /** Lifetime of the assumed role's credentials (15m to the role's maximum); they are refreshed before expiry. */
+        @WithDefault("1h")
+        Duration roleSessionDuration();
+
+        /** Profile whose credentials assume the role; default: the profile, static keys or the default chain. */
+        Optional<String> sourceProfile();
+
+        /** STS endpoint URL for AssumeRole; empty means the regional AWS endpoint (set for tests and private STS). */
+        Optional<URI> stsEndpoint();
+
+        /**
+         * At startup, check which guarantees the endpoint honours (conditional writes, CRC32C checksums) by writing
+         * and deleting objects under {@code .chute-probe/} in each rule's bucket; failures only warn.
+         */
+        @WithDefault("true")
+        boolean probe();
+
+        /**
+         * Accept any TLS certificate of the S3 and STS endpoints (self-signed test stores only); logged as a
+         * warning at every start. Never use it against AWS.
+         */
+        @WithDefault("false")
+        boolean trustAllCertificates();
     }
 
     interface Upload {
@@ -233,9 +264,49 @@ public interface ChuteConfig {
         /** Folder that receives files which exhausted their attempts, each with a .reason file. */
         Optional<Path> quarantineDir();
 
-        /** Extra object metadata (x-amz-meta-*). */
+        /** Extra object metadata (x-amz-meta-*); values may use the key placeholders. */
         @WithName("metadata")
         Map<String, String> metadata();
+
+        // --- target options: how the object is stored (see ObjectOptions in io.chute.multipart) ---
+
+        /** Time the {yyyy} {MM} {dd} {HH} placeholders use (UTC): the file's {@code mtime} or the {@code upload} start. */
+        @WithDefault("mtime")
+        String keyTime();
+
+        /** Storage class, e.g. STANDARD_IA or GLACIER_IR; empty leaves the bucket's default (STANDARD). */
+        Optional<String> storageClass();
+
+        /** Server-side encryption: none (the bucket default), aes256 (SSE-S3) or aws-kms (SSE-KMS). */
+        @WithDefault("none")
+        String sse();
+
+        /** KMS key id or ARN for sse: aws-kms; empty uses the account's aws/s3 key. */
+        Optional<String> kmsKeyId();
+
+        /** Object tags (key: value). */
+        @WithName("tags")
+        Map<String, String> tags();
+
+        /** Content-Type of every object; empty detects it from the file name (application/octet-stream if unknown). */
+        Optional<String> contentType();
+
+        /** Cache-Control of every object. */
+        Optional<String> cacheControl();
+
+        /** Canned ACL, e.g. bucket-owner-full-control; empty sends none (buckets with ACLs disabled refuse others). */
+        Optional<String> acl();
+
+        /** 12-digit account id the bucket must belong to; sent on every request so a hijacked bucket name fails. */
+        Optional<String> expectedBucketOwner();
+
+        /** Whether an existing object under the key may be replaced; false sends If-None-Match: * on writes. */
+        @WithDefault("true")
+        boolean overwrite();
+
+        /** With overwrite false, what a different existing object means: quarantine the file, or suffix the key (-1, -2...). */
+        @WithDefault("quarantine")
+        String onConflict();
     }
 
     enum WatchMode {

@@ -24,7 +24,8 @@ public final class ConfigValidator {
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
     /** Placeholders a key template may use; see {@code io.chute.upload.ObjectKeyResolver}. */
-    public static final Set<String> KEY_PLACEHOLDERS = Set.of("path", "name", "stem", "ext", "rule");
+    public static final Set<String> KEY_PLACEHOLDERS =
+            Set.of("path", "name", "stem", "ext", "rule", "yyyy", "MM", "dd", "HH", "hostname");
 
     private static final List<String> ARCHIVE_PLACEHOLDERS = List.of("yyyy", "MM", "dd", "HH");
 
@@ -69,6 +70,7 @@ public final class ConfigValidator {
         if (s3.maxConnections() < 1) {
             error("chute.s3.max-connections", "must be at least 1, was " + s3.maxConnections());
         }
+        TargetChecks.checkCredentials(s3, this::error);
     }
 
     private void checkUpload(ChuteConfig.Upload upload) {
@@ -99,6 +101,8 @@ public final class ConfigValidator {
             error(at + ".bucket", "'" + rule.bucket() + "' is not a valid bucket name (3-63 of a-z 0-9 . -)");
         }
         checkKeyTemplate(at + ".key", rule.key());
+        rule.metadata().forEach((name, value) -> checkPlaceholders(at + ".metadata." + name, value));
+        TargetChecks.check(at, rule, this::error);
         if (rule.quietPeriod().isNegative()) {
             error(at + ".quiet-period", "must not be negative");
         }
@@ -151,14 +155,19 @@ public final class ConfigValidator {
     }
 
     private void checkKeyTemplate(String at, String template) {
+        if (template.isBlank()) {
+            error(at, "must not be empty");
+        }
+        checkPlaceholders(at, template);
+    }
+
+    /** Reports every {placeholder} of {@code template} that is not one of {@link #KEY_PLACEHOLDERS}. */
+    private void checkPlaceholders(String at, String template) {
         Matcher m = PLACEHOLDER.matcher(template);
         while (m.find()) {
             if (!KEY_PLACEHOLDERS.contains(m.group(1))) {
                 error(at, "unknown placeholder {" + m.group(1) + "}; known: " + new java.util.TreeSet<>(KEY_PLACEHOLDERS));
             }
-        }
-        if (template.isBlank()) {
-            error(at, "must not be empty");
         }
     }
 

@@ -36,7 +36,8 @@ public record DropRule(
         Optional<Path> archiveDir,
         Optional<Path> quarantineDir,
         Optional<Integer> maxAttempts,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        TargetOptions target) {
 
     public static DropRule from(Rule rule) {
         return new DropRule(
@@ -58,7 +59,8 @@ public record DropRule(
                 rule.archiveDir().map(p -> p.toAbsolutePath().normalize()),
                 rule.quarantineDir().map(p -> p.toAbsolutePath().normalize()),
                 rule.maxAttempts(),
-                Map.copyOf(rule.metadata()));
+                Map.copyOf(rule.metadata()),
+                TargetOptions.from(rule));
     }
 
     /**
@@ -68,7 +70,8 @@ public record DropRule(
     public static DropRule oneFile(String name, Path file, String bucket, String key) {
         return new DropRule(name, file.toAbsolutePath().normalize().getParent(), bucket, key, "", false, List.of(),
                 List.of(), Duration.ZERO, WatchMode.POLL, Duration.ofSeconds(5), Optional.empty(), Duration.ofHours(1),
-                Symlinks.SKIP, AfterUpload.KEEP, Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
+                Symlinks.SKIP, AfterUpload.KEEP, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(),
+                TargetOptions.defaults());
     }
 
     /** Whether a file at this path relative to {@link #folder()} passes the include and exclude globs. */

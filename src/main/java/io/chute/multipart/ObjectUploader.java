@@ -9,9 +9,11 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
@@ -50,6 +52,7 @@ public final class ObjectUploader {
     private final int maxParts;
     private final TransferListener listener;
     private final ObjectVerifier verifier;
+    private final NoOverwrite noOverwrite;
     private final boolean fullObjectChecksum;
     private volatile boolean stopping;
 
@@ -64,6 +67,7 @@ public final class ObjectUploader {
         this.maxParts = maxParts;
         this.listener = listener;
         this.verifier = new ObjectVerifier(s3);
+        this.noOverwrite = new NoOverwrite(verifier);
     }
 
     /**
@@ -99,16 +103,22 @@ public final class ObjectUploader {
                 1, 0, 0));
         PartDigest digest = PartDigest.of(channel, 0, size);
         ensureUnchanged(request);
-        PutObjectRequest put = PutObjectRequest.builder()
+        PutObjectRequest put = request.options().applyTo(PutObjectRequest.builder())
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
-                .metadata(request.metadata())
                 .build();
-        s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
-                "application/octet-stream"));
+        try {
+            s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
+                    request.options().contentTypeOrDefault()));
+        } catch (S3Exception e) {
+            if (!NoOverwrite.isPreconditionFailed(e)) {
+                throw e;
+            }
+            return noOverwrite.afterPutRefused(request, digest);
+        }
         listener.bytesSent(request.file(), size);
         ensureUnchanged(request);
-        return verifier.verify(request.bucket(), request.key(), size, List.of(digest), false, null);
+        return verifier.verify(request, List.of(digest), false, null);
     }
 
     private ObjectProof multipart(ObjectRequest request, FileChannel channel, UploadJournal journal,
@@ -122,7 +132,7 @@ public final class ObjectUploader {
                 session = new MultipartSession(request.bucket(), request.key(), resume.get().uploadId(), plan,
                         resume.get().fullObjectChecksum());
                 try {
-                    done.putAll(reconcile(session, resume.get().journaledParts()));
+                    done.putAll(reconcile(session, resume.get().journaledParts(), request.options().expectedBucketOwner()));
                     journal.resumed(session, done.values());
                 } catch (NoSuchUploadException gone) {
                     Optional<ObjectProof> already = verifier.existing(request, channel, plan);
@@ -141,6 +151,11 @@ public final class ObjectUploader {
             throw new InterruptedException("shutting down");
         }
         if (session == null) {
+            Optional<ObjectProof> already = noOverwrite.beforeStart(request, channel,
+                    PartPlan.of(size, configuredPartSizeInBytes, maxParts));
+            if (already.isPresent()) {
+                return already.get();
+            }
             journal.creating(request.bucket(), request.key());
             session = create(request, size);
             CrashPoint.AFTER_CREATE.reached();
@@ -153,10 +168,20 @@ public final class ObjectUploader {
         List<CompletedPart> parts = sendMissingParts(request, channel, session, done, journal);
         ensureUnchanged(request);
         CrashPoint.BEFORE_COMPLETE.reached();
-        complete(session, parts);
+        try {
+            complete(request, session, parts);
+        } catch (S3Exception e) {
+            if (!NoOverwrite.isPreconditionFailed(e)) {
+                throw e;
+            }
+            MultipartSession refused = session;
+            return noOverwrite.afterCompleteRefused(request, channel, session,
+                    () -> abort(refused.bucket(), refused.key(), refused.uploadId(),
+                            request.options().expectedBucketOwner()));
+        }
         CrashPoint.AFTER_COMPLETE.reached();
         List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
-        return verifier.verify(request.bucket(), request.key(), size, digests, true,
+        return verifier.verify(request, digests, true,
                 session.fullObjectChecksum() ? Crc32cCombine.fullObjectCrc32c(parts) : null);
     }
 
@@ -166,17 +191,18 @@ public final class ObjectUploader {
             LOG.infof("%sbucket=%s key=%s part size raised to %d bytes to stay within %d parts", context(),
                     request.bucket(), request.key(), plan.partSizeInBytes(), maxParts);
         }
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(request.bucket()).key(request.key())
-                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).metadata(request.metadata())
-                .checksumType(fullObjectChecksum ? ChecksumType.FULL_OBJECT : null)).uploadId();
+        String uploadId = s3.createMultipartUpload(request.options().applyTo(CreateMultipartUploadRequest.builder())
+                .bucket(request.bucket()).key(request.key()).checksumAlgorithm(ChecksumAlgorithm.CRC32_C)
+                .checksumType(fullObjectChecksum ? ChecksumType.FULL_OBJECT : null).build()).uploadId();
         LOG.debugf("%sbucket=%s key=%s uploadId=%s created, %d parts of %d bytes", context(),
                 request.bucket(), request.key(), uploadId, plan.partCount(), plan.partSizeInBytes());
         return new MultipartSession(request.bucket(), request.key(), uploadId, plan, fullObjectChecksum);
     }
 
     /** Parts that both the journal and S3 hold with the same size and ETag (and CRC32C where S3 lists one). */
-    private Map<Integer, CompletedPart> reconcile(MultipartSession session, Map<Integer, CompletedPart> journaled) {
-        Map<Integer, Part> listed = PartLister.listAll(s3, session);
+    private Map<Integer, CompletedPart> reconcile(MultipartSession session, Map<Integer, CompletedPart> journaled,
+                                                  String expectedBucketOwner) {
+        Map<Integer, Part> listed = PartLister.listAll(s3, session, expectedBucketOwner);
         Map<Integer, CompletedPart> trusted = new ConcurrentSkipListMap<>();
         long resent = 0;
         for (Part part : listed.values()) {
@@ -260,6 +286,7 @@ public final class ObjectUploader {
                 .bucket(session.bucket()).key(session.key()).uploadId(session.uploadId())
                 .partNumber(partNumber).contentLength(length)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
+                .expectedBucketOwner(request.options().expectedBucketOwner())
                 .build();
         UploadPartResponse response = s3.uploadPart(part, RequestBody.fromContentProvider(
                 () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
@@ -274,14 +301,16 @@ public final class ObjectUploader {
         return completed;
     }
 
-    private void complete(MultipartSession session, List<CompletedPart> parts) {
+    private void complete(ObjectRequest object, MultipartSession session, List<CompletedPart> parts) {
         List<software.amazon.awssdk.services.s3.model.CompletedPart> completed = parts.stream()
                 .map(p -> software.amazon.awssdk.services.s3.model.CompletedPart.builder()
                         .partNumber(p.partNumber()).eTag(p.etag()).checksumCRC32C(p.crc32c()).build())
                 .toList();
         CompleteMultipartUploadRequest.Builder request = CompleteMultipartUploadRequest.builder()
                 .bucket(session.bucket()).key(session.key()).uploadId(session.uploadId())
-                .multipartUpload(m -> m.parts(completed));
+                .multipartUpload(m -> m.parts(completed))
+                .expectedBucketOwner(object.options().expectedBucketOwner())
+                .ifNoneMatch(object.options().overwrite() ? null : "*");
         if (session.fullObjectChecksum()) {
             request.checksumType(ChecksumType.FULL_OBJECT).checksumCRC32C(Crc32cCombine.fullObjectCrc32c(parts));
         }
@@ -295,8 +324,14 @@ public final class ObjectUploader {
      * Failure is logged with what to clean up.
      */
     public boolean abort(String bucket, String key, String uploadId) {
+        return abort(bucket, key, uploadId, null);
+    }
+
+    /** As {@link #abort(String, String, String)}, sending the expected bucket owner when not null. */
+    public boolean abort(String bucket, String key, String uploadId, String expectedBucketOwner) {
         try {
-            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                    .expectedBucketOwner(expectedBucketOwner));
             return true;
         } catch (NoSuchUploadException alreadyGone) {
             return true;

@@ -27,9 +27,13 @@ final class ObjectVerifier {
     }
 
     /** {@code fullObjectCrc} is the combined CRC32C of a multipart object (FULL_OBJECT type), else null. */
-    ObjectProof verify(String bucket, String key, long size, List<PartDigest> parts, boolean multipart,
-                       String fullObjectCrc) throws VerificationFailedException {
-        HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED));
+    ObjectProof verify(ObjectRequest request, List<PartDigest> parts, boolean multipart, String fullObjectCrc)
+            throws VerificationFailedException {
+        String bucket = request.bucket();
+        String key = request.key();
+        long size = request.identity().sizeInBytes();
+        HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED)
+                .expectedBucketOwner(request.options().expectedBucketOwner()));
         Optional<ObjectProof> proof = match(bucket, key, size, parts, multipart, fullObjectCrc, head);
         if (proof.isEmpty()) {
             throw new VerificationFailedException("bucket=" + bucket + " key=" + key + " HeadObject reported size "
@@ -41,13 +45,20 @@ final class ObjectVerifier {
     }
 
     /**
-     * Whether an object already stored under the key is this file (used when a checkpointed upload no longer
-     * exists: it may have completed just before a crash). Reads the whole file to compute the expected digests.
+     * The object under the request's key if it is this file (same size, and the CRC32C or MD5 ETag of
+     * {@code parts}); empty when there is no object or a different one.
      */
-    Optional<ObjectProof> existing(ObjectRequest request, FileChannel channel, PartPlan plan) throws IOException {
-        HeadObjectResponse head;
+    Optional<ObjectProof> sameObject(ObjectRequest request, List<PartDigest> parts, boolean multipart,
+                                     String fullObjectCrc) {
+        return head(request).flatMap(head -> match(request.bucket(), request.key(), request.identity().sizeInBytes(),
+                parts, multipart, fullObjectCrc, head));
+    }
+
+    /** HeadObject of the request's key; empty when no object is stored there. */
+    Optional<HeadObjectResponse> head(ObjectRequest request) {
         try {
-            head = s3.headObject(b -> b.bucket(request.bucket()).key(request.key()).checksumMode(ChecksumMode.ENABLED));
+            return Optional.of(s3.headObject(b -> b.bucket(request.bucket()).key(request.key())
+                    .checksumMode(ChecksumMode.ENABLED).expectedBucketOwner(request.options().expectedBucketOwner())));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
@@ -56,6 +67,18 @@ final class ObjectVerifier {
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether an object already stored under the key is this file (used when a checkpointed upload no longer
+     * exists: it may have completed just before a crash). Reads the whole file to compute the expected digests.
+     */
+    Optional<ObjectProof> existing(ObjectRequest request, FileChannel channel, PartPlan plan) throws IOException {
+        Optional<HeadObjectResponse> stored = head(request);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        HeadObjectResponse head = stored.get();
         List<PartDigest> digests = new ArrayList<>();
         List<CompletedPart> parts = new ArrayList<>();
         for (int n = 1; n <= plan.partCount(); n++) {

@@ -23,13 +23,19 @@ final class PartLister {
     private static final int MAX_PAGES = MAX_PART_NUMBER / 1000 + 1;
 
     static Map<Integer, Part> listAll(S3Client s3, MultipartSession session) {
+        return listAll(s3, session, null);
+    }
+
+    /** As {@link #listAll(S3Client, MultipartSession)}, sending the expected bucket owner when not null. */
+    static Map<Integer, Part> listAll(S3Client s3, MultipartSession session, String expectedBucketOwner) {
         Map<Integer, Part> parts = new TreeMap<>();
         Set<Integer> markersSeen = new HashSet<>();
         Integer marker = null;
         for (int page = 1; page <= MAX_PAGES; page++) {
             Integer from = marker;
             ListPartsResponse response = s3.listParts(b -> b.bucket(session.bucket()).key(session.key())
-                    .uploadId(session.uploadId()).maxParts(1000).partNumberMarker(from));
+                    .uploadId(session.uploadId()).maxParts(1000).partNumberMarker(from)
+                    .expectedBucketOwner(expectedBucketOwner));
             response.parts().stream()
                     .filter(p -> p.partNumber() != null && p.partNumber() >= 1 && p.partNumber() <= MAX_PART_NUMBER)
                     .forEach(p -> parts.put(p.partNumber(), p));

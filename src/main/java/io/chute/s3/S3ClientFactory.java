@@ -8,11 +8,19 @@ import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.profiles.ProfileFileSupplier;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+import java.time.Duration;
 import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
+import software.amazon.awssdk.utils.AttributeMap;
+import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 
 /**
@@ -22,6 +30,13 @@ import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider
  * SDK's default trailers. The caller owns and closes the client.
  */
 public final class S3ClientFactory {
+
+    /** Role credentials closer than this to expiry are refreshed before the next request is signed. */
+    static final Duration REFRESH_BEFORE_EXPIRY = Duration.ofMinutes(1);
+    /** Role credentials closer than this to expiry are refreshed in the background. */
+    static final Duration PREFETCH_BEFORE_EXPIRY = Duration.ofMinutes(5);
+
+    private static final Logger LOG = Logger.getLogger(S3ClientFactory.class);
 
     private S3ClientFactory() {
     }
@@ -33,7 +48,7 @@ public final class S3ClientFactory {
                 .socketTimeout(settings.readTimeout())
                 .tcpKeepAlive(true);
         S3ClientBuilder builder = S3Client.builder()
-                .httpClientBuilder(http)
+                .httpClientBuilder(tls(http, settings))
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials(settings))
                 .forcePathStyle(settings.pathStyle())
@@ -43,28 +58,74 @@ public final class S3ClientFactory {
         return builder.build();
     }
 
+    /**
+     * The HTTP client builder, told to skip certificate verification when {@code trust-all-certificates} is set
+     * (the SDK's own option, merged over the service defaults so the client still owns its lifecycle).
+     */
+    private static SdkHttpClient.Builder<?> tls(ApacheHttpClient.Builder http, S3Settings settings) {
+        if (!settings.trustAllCertificates()) {
+            return http;
+        }
+        LOG.warnf("chute.s3.trust-all-certificates is on: TLS certificates of %s are NOT verified; anyone on the"
+                + " network path can read and alter uploads. Use it only for self-signed test endpoints.",
+                settings.endpoint().map(Object::toString).orElse("AWS"));
+        AttributeMap trustAll = AttributeMap.builder()
+                .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE).build();
+        return new TrustingBuilder(http, trustAll);
+    }
+
+    /** Builds the Apache client with trust-all merged over whatever defaults the SDK client passes. */
+    private record TrustingBuilder(ApacheHttpClient.Builder http, AttributeMap trustAll)
+            implements SdkHttpClient.Builder<TrustingBuilder> {
+        @Override
+        public SdkHttpClient buildWithDefaults(AttributeMap serviceDefaults) {
+            return http.buildWithDefaults(trustAll.merge(serviceDefaults));
+        }
+    }
+
     /** Identifies the endpoint in sidecars, so a checkpoint is never resumed against another store. */
     public static String endpointId(S3Settings settings) {
         return settings.endpoint().map(Object::toString).orElse("aws:" + settings.region());
     }
 
+    /**
+     * A profile from the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE or
+     * ~/.aws), re-read when either file is modified: rotated or corrected keys are picked up without a restart.
+     */
+    private static AwsCredentialsProvider profile(String name) {
+        return ProfileCredentialsProvider.builder().profileFile(ProfileFileSupplier.defaultSupplier())
+                .profileName(name).build();
+    }
+
+    /**
+     * Base credentials: static keys, else the named profile, else the default chain (env, system properties, web
+     * identity, profile, container, instance). With a role ARN they (or {@code source-profile}) assume the role
+     * through STS; the role's credentials are refreshed in the background before they expire.
+     */
     static AwsCredentialsProvider credentials(S3Settings settings) {
         AwsCredentialsProvider base;
-        if (settings.accessKeyId().isPresent() && settings.secretAccessKey().isPresent()) {
+        if (settings.sourceProfile().isPresent()) {
+            base = profile(settings.sourceProfile().get());
+        } else if (settings.accessKeyId().isPresent() && settings.secretAccessKey().isPresent()) {
             base = StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(settings.accessKeyId().get(), settings.secretAccessKey().get()));
         } else if (settings.profile().isPresent()) {
-            base = ProfileCredentialsProvider.builder().profileName(settings.profile().get()).build();
+            base = profile(settings.profile().get());
         } else {
             base = DefaultCredentialsProvider.builder().build();
         }
         if (settings.roleArn().isEmpty()) {
             return base;
         }
-        StsClient sts = StsClient.builder().region(Region.of(settings.region())).credentialsProvider(base)
-                .httpClientBuilder(ApacheHttpClient.builder()).build();
-        return StsAssumeRoleCredentialsProvider.builder().stsClient(sts)
-                .refreshRequest(r -> r.roleArn(settings.roleArn().get()).roleSessionName("chute"))
+        StsClientBuilder sts = StsClient.builder().region(Region.of(settings.region())).credentialsProvider(base)
+                .httpClientBuilder(tls(ApacheHttpClient.builder(), settings));
+        settings.stsEndpoint().ifPresent(sts::endpointOverride);
+        int durationSeconds = (int) settings.roleSessionDuration().toSeconds();
+        return StsAssumeRoleCredentialsProvider.builder().stsClient(sts.build())
+                .refreshRequest(r -> r.roleArn(settings.roleArn().get()).roleSessionName(settings.roleSessionName())
+                        .externalId(settings.externalId().orElse(null)).durationSeconds(durationSeconds))
+                .staleTime(REFRESH_BEFORE_EXPIRY)
+                .prefetchTime(PREFETCH_BEFORE_EXPIRY)
                 .asyncCredentialUpdateEnabled(true)
                 .build();
     }

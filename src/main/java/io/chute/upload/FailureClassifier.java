@@ -1,6 +1,7 @@
 package io.chute.upload;
 
 import io.chute.multipart.Failures;
+import io.chute.multipart.ObjectExistsException;
 import io.chute.multipart.SourceChangedException;
 import io.chute.multipart.VerificationFailedException;
 import io.chute.upload.UploadOutcome.RetryLater;
@@ -24,11 +25,17 @@ public final class FailureClassifier {
 
     private static final Set<String> REBUILD_CODES = Set.of("InvalidPart", "InvalidPartOrder", "EntityTooSmall");
 
+    private static final String KMS_HINT = "SSE-KMS: the credentials need kms:GenerateDataKey and, for multipart"
+            + " uploads, kms:Decrypt on the rule's key (S3 decrypts the data key to assemble the parts): ";
+
     private FailureClassifier() {
     }
 
     public static UploadOutcome classify(Throwable failure) {
         Throwable t = unwrap(failure);
+        if (t instanceof ObjectExistsException) {
+            return new UploadOutcome.Rejected(FailureReason.CONFLICT, t.getMessage());
+        }
         if (t instanceof SourceChangedException) {
             return new SourceChanged(t.getMessage());
         }
@@ -55,6 +62,13 @@ public final class FailureClassifier {
     private static UploadOutcome classifyS3(S3Exception e) {
         String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
         String detail = e.statusCode() + " " + code + ": " + e.getMessage();
+        if (code.startsWith("KMS.") || isKmsDenial(code, e)) {
+            return new RetryLater(FailureReason.KMS, KMS_HINT + detail, true);
+        }
+        if (e.statusCode() == 412) {
+            // If-None-Match lost a race the uploader did not resolve; the next attempt compares the objects again
+            return new RetryLater(FailureReason.CONFLICT, detail, false);
+        }
         if (CREDENTIAL_CODES.contains(code)) {
             return new RetryLater(FailureReason.CREDENTIALS, detail, true);
         }
@@ -77,6 +91,12 @@ public final class FailureClassifier {
             return new SourceChanged("server saw different bytes than were checksummed: " + detail);
         }
         return new RetryLater(FailureReason.CLIENT_ERROR, detail, false);
+    }
+
+    /** An AccessDenied whose message S3 words about KMS (e.g. "not authorized to perform: kms:Decrypt"). */
+    private static boolean isKmsDenial(String code, S3Exception e) {
+        String message = String.valueOf(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage());
+        return (code.equals("AccessDenied") || e.statusCode() == 403) && message.contains("kms:");
     }
 
     /**

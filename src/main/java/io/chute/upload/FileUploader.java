@@ -7,7 +7,9 @@ import io.chute.checkpoint.SidecarHeader;
 import io.chute.checkpoint.SidecarStore;
 import io.chute.checkpoint.UploadLedger;
 import io.chute.completion.Completion;
+import io.chute.config.TargetOptions;
 import io.chute.multipart.MultipartSession;
+import io.chute.multipart.ObjectExistsException;
 import io.chute.multipart.ObjectProof;
 import io.chute.multipart.ObjectRequest;
 import io.chute.multipart.ObjectUploader;
@@ -20,6 +22,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -31,6 +34,8 @@ import java.util.Optional;
 public final class FileUploader {
 
     private static final Logger LOG = Logger.getLogger(FileUploader.class);
+    /** Alternative keys tried for on-conflict: suffix before the file is quarantined. */
+    private static final int MAX_SUFFIX = 100;
 
     private final ObjectUploader engine;
     private final SidecarStore sidecars;
@@ -70,19 +75,21 @@ public final class FileUploader {
             // PutObject (threshold raised) cannot match the empty sample and is aborted.
             String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
             Optional<Checkpoint> checkpoint = usableCheckpoint(file, sample);
+            Instant time = ObjectTargets.keyTime(file.rule(), now, clock);
+            String hostname = ObjectKeyResolver.localHostname();
             String bucket = checkpoint.map(c -> c.header().bucket()).orElse(file.rule().bucket());
             String key = checkpoint.isPresent() ? checkpoint.get().header().key()
-                    : ObjectKeyResolver.resolve(file.rule(), file.relativePath());
+                    : ObjectKeyResolver.resolve(file.rule(), file.relativePath(), time, hostname);
             Optional<ResumePoint> resume = checkpoint.map(c ->
                     new ResumePoint(c.header().uploadId(), c.header().partSize(), c.parts(),
                             ResumePoint.CRC32C_FULL_OBJECT.equals(c.header().checksumAlgorithm())));
-            ObjectRequest request = new ObjectRequest(file.path(), now, bucket, key, file.rule().metadata());
-            try (SidecarStore.Journal sidecar = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
-                LedgeredJournal journal = new LedgeredJournal(ledger, sidecar, endpointId, file.path(),
-                        checkpoint.map(c -> refOf(c.header().uploadId())).orElse(null));
-                ObjectProof proof = engine.upload(request, journal, resume);
-                journal.ended();
-                return new UploadOutcome.Completed(proof, resume.isPresent());
+            ObjectRequest request = new ObjectRequest(file.path(), now, bucket, key,
+                    ObjectTargets.options(file.rule(), file.relativePath(), time, hostname));
+            try {
+                return upload(file, request, sample, checkpoint, resume);
+            } catch (ObjectExistsException conflict) {
+                abandon(file, conflict.getMessage());
+                return onConflict(file, request, sample, conflict);
             }
         } catch (InvalidKeyException e) {
             return new UploadOutcome.Rejected(FailureReason.INVALID_KEY, e.getMessage());
@@ -112,6 +119,42 @@ public final class FileUploader {
         }
     }
 
+    private UploadOutcome upload(StableFile file, ObjectRequest request, String sample, Optional<Checkpoint> checkpoint,
+                                 Optional<ResumePoint> resume) throws IOException, InterruptedException {
+        FileIdentity now = request.identity();
+        try (SidecarStore.Journal sidecar = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
+            LedgeredJournal journal = new LedgeredJournal(ledger, sidecar, endpointId, file.path(),
+                    checkpoint.map(c -> refOf(c.header().uploadId())).orElse(null));
+            ObjectProof proof = engine.upload(request, journal, resume);
+            journal.ended();
+            return new UploadOutcome.Completed(proof, resume.isPresent());
+        }
+    }
+
+    /**
+     * A no-overwrite rule met a different object under the key: quarantine the file, or (on-conflict: suffix)
+     * store it under the first free or identical alternative key {@code -1}, {@code -2}, ... The alternative key
+     * is frozen in the new checkpoint like any other.
+     */
+    private UploadOutcome onConflict(StableFile file, ObjectRequest request, String sample, ObjectExistsException first)
+            throws IOException, InterruptedException, InvalidKeyException {
+        if (file.rule().target().onConflict() == TargetOptions.OnConflict.QUARANTINE) {
+            return new UploadOutcome.Rejected(FailureReason.CONFLICT, first.getMessage());
+        }
+        for (int n = 1; n <= MAX_SUFFIX; n++) {
+            ObjectRequest alternative = request.withKey(ObjectKeyResolver.suffixed(request.key(), n));
+            try {
+                LOG.infof("rule=%s path=%s bucket=%s key=%s is taken by a different object; trying key=%s",
+                        file.rule().name(), file.path(), request.bucket(), request.key(), alternative.key());
+                return upload(file, alternative, sample, Optional.empty(), Optional.empty());
+            } catch (ObjectExistsException taken) {
+                abandon(file, taken.getMessage());
+            }
+        }
+        return new UploadOutcome.Rejected(FailureReason.CONFLICT, first.getMessage() + "; the alternative keys -1 to -"
+                + MAX_SUFFIX + " are all taken by different objects");
+    }
+
     /**
      * The file's checkpoint if it belongs to this very file (identity and {@code sample} of its first and last
      * MiB) and endpoint; otherwise cleans it up.
@@ -137,7 +180,7 @@ public final class FileUploader {
         LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s checkpoint is for %s; aborting it and starting over",
                 file.rule().name(), file.path(), h.bucket(), h.key(), h.uploadId(),
                 sameFile ? "another endpoint (" + h.endpoint() + ")" : "an earlier version of the file");
-        abortAndForget(h);
+        abortAndForget(file, h);
         sidecars.delete(file.path());
         return Optional.empty();
     }
@@ -150,7 +193,7 @@ public final class FileUploader {
                 SidecarHeader h = cp.get().header();
                 LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s aborting: %s", file.rule().name(),
                         file.path(), h.bucket(), h.key(), h.uploadId(), why);
-                abortAndForget(h);
+                abortAndForget(file, h);
             }
             sidecars.delete(file.path());
         } catch (IOException e) {
@@ -158,8 +201,10 @@ public final class FileUploader {
         }
     }
 
-    private void abortAndForget(SidecarHeader h) throws IOException {
-        if (h.endpoint().equals(endpointId) && engine.abort(h.bucket(), h.key(), h.uploadId())) {
+    private void abortAndForget(StableFile file, SidecarHeader h) throws IOException {
+        String owner = h.bucket().equals(file.rule().bucket())
+                ? file.rule().target().expectedBucketOwner().orElse(null) : null;
+        if (h.endpoint().equals(endpointId) && engine.abort(h.bucket(), h.key(), h.uploadId(), owner)) {
             String ref = refOf(h.uploadId());
             if (ref != null) {
                 ledger.ended(ref);

@@ -22,7 +22,7 @@ class ExampleConfigurationsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"config/chute.yaml", "config/chute-multi-rule.yaml", "config/chute-minio.yaml",
-            "deploy/systemd/chute.yaml"})
+            "deploy/systemd/chute.yaml", "config/chute-targets.yaml"})
     void exampleConfiguration_isValidApartFromHostFolders(String file) throws Exception {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withSources(new YamlConfigSource(Path.of(file).toUri().toURL(), 100))

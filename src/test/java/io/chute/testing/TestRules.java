@@ -17,6 +17,10 @@ public final class TestRules {
     public String name = "inbox";
     public Path folder;
     public String bucket = S3TestResource.DEFAULT_BUCKET;
+    public String prefix = "";
+    public String key = "{path}";
+    public Map<String, String> metadata = Map.of();
+    public io.chute.config.TargetOptions target = io.chute.config.TargetOptions.defaults();
     public boolean recursive = true;
     public Duration quietPeriod = Duration.ZERO;
     public WatchMode watchMode = WatchMode.AUTO;
@@ -37,8 +41,9 @@ public final class TestRules {
     }
 
     public DropRule build() {
-        return new DropRule(name, folder, bucket, "", "{path}", recursive, List.of(), List.of(), quietPeriod,
+        return new DropRule(name, folder, bucket, prefix, key, recursive, List.of(), List.of(), quietPeriod,
                 watchMode, pollInterval, Optional.ofNullable(marker), maxStabilize, symlinks, afterUpload,
-                Optional.ofNullable(archiveDir), Optional.empty(), Optional.ofNullable(maxAttempts), Map.of());
+                Optional.ofNullable(archiveDir), Optional.empty(), Optional.ofNullable(maxAttempts), metadata,
+                target);
     }
 }

@@ -1,0 +1,74 @@
+package io.chute.upload;
+
+import io.chute.config.DropRule;
+import io.chute.config.TargetOptions;
+import io.chute.config.TargetOptions.KeyTime;
+import io.chute.multipart.ObjectOptions;
+import io.chute.stability.FileIdentity;
+
+import java.net.URLConnection;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns a rule's target options into the {@link ObjectOptions} of one file: metadata placeholders expanded,
+ * content type detected from the file name unless the rule fixes one, SSE spelled as S3 expects.
+ */
+final class ObjectTargets {
+
+    /** Common names the JDK's table ({@link URLConnection#guessContentTypeFromName}) does not know. */
+    private static final Map<String, String> EXTRA_TYPES = Map.of(
+            "log", "text/plain",
+            "yaml", "application/yaml",
+            "yml", "application/yaml",
+            "parquet", "application/vnd.apache.parquet",
+            "ndjson", "application/x-ndjson",
+            "zst", "application/zstd");
+
+    private ObjectTargets() {
+    }
+
+    /** The instant the key's time placeholders read: the file's mtime, or now for {@code key-time: upload}. */
+    static Instant keyTime(DropRule rule, FileIdentity identity, Clock clock) {
+        return rule.target().keyTime() == KeyTime.UPLOAD ? clock.instant() : Instant.ofEpochMilli(identity.mtimeMillis());
+    }
+
+    static ObjectOptions options(DropRule rule, Path relative, Instant time, String hostname) {
+        TargetOptions t = rule.target();
+        return new ObjectOptions(
+                t.storageClass().orElse(null),
+                sseHeader(t.sse()),
+                t.kmsKeyId().orElse(null),
+                t.tags(),
+                ObjectKeyResolver.metadata(rule, relative, time, hostname),
+                t.contentType().orElseGet(() -> contentTypeOf(relative.getFileName().toString())),
+                t.cacheControl().orElse(null),
+                t.acl().orElse(null),
+                t.expectedBucketOwner().orElse(null),
+                t.overwrite());
+    }
+
+    /** The media type of a file name, or null when unknown (the object then gets application/octet-stream). */
+    static String contentTypeOf(String fileName) {
+        String guessed = URLConnection.guessContentTypeFromName(fileName);
+        if (guessed != null) {
+            return guessed;
+        }
+        int dot = fileName.lastIndexOf('.');
+        return dot < 0 ? null : EXTRA_TYPES.get(fileName.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    private static String sseHeader(TargetOptions.Sse sse) {
+        switch (sse) {
+            case AES256:
+                return "AES256";
+            case AWS_KMS:
+                return "aws:kms";
+            default:
+                return null;
+        }
+    }
+}

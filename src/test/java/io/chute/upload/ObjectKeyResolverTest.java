@@ -1,0 +1,121 @@
+package io.chute.upload;
+
+import io.chute.config.DropRule;
+import io.chute.upload.ObjectKeyResolver.InvalidKeyException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.text.Normalizer;
+import java.time.Instant;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ObjectKeyResolverTest {
+
+    private static final Instant T = Instant.parse("2026-03-07T04:05:06Z");
+    private static final String HOST = "drop-pc-7";
+
+    private static DropRule rule(String prefix, String template) {
+        return rule(prefix, template, Map.of());
+    }
+
+    private static DropRule rule(String prefix, String template, Map<String, String> metadata) {
+        io.chute.testing.TestRules t = io.chute.testing.TestRules.in(Path.of("/data/inbox"));
+        t.bucket = "bucket";
+        t.prefix = prefix;
+        t.key = template;
+        t.metadata = metadata;
+        return t.build();
+    }
+
+    private static String resolve(String template, String relative) throws InvalidKeyException {
+        return ObjectKeyResolver.resolve(rule("", template), Path.of(relative), T, HOST);
+    }
+
+    @Test
+    void path_isTheRelativePathWithSlashes_afterThePrefix() throws Exception {
+        assertThat(ObjectKeyResolver.resolve(rule("in/", "{path}"), Path.of("a", "b", "c.csv"), T, HOST))
+                .isEqualTo("in/a/b/c.csv");
+    }
+
+    @Test
+    void nameStemAndExt_comeFromTheLastSegment() throws Exception {
+        assertThat(resolve("{name}|{stem}|{ext}", "dir/report.final.csv")).isEqualTo("report.final.csv|report.final|csv");
+        assertThat(resolve("{stem}|{ext}", "dir/README")).isEqualTo("README|");
+        assertThat(resolve("{stem}|{ext}", "dir/.profile")).isEqualTo(".profile|");
+    }
+
+    @Test
+    void timePlaceholders_areThoseOfTheGivenInstantInUtc() throws Exception {
+        assertThat(resolve("{yyyy}/{MM}/{dd}/{HH}/{name}", "x.bin")).isEqualTo("2026/03/07/04/x.bin");
+        Instant lateEvening = Instant.parse("2026-12-31T23:59:59Z");
+        assertThat(ObjectKeyResolver.resolve(rule("", "{yyyy}-{MM}-{dd}T{HH}"), Path.of("x"), lateEvening, HOST))
+                .isEqualTo("2026-12-31T23");
+    }
+
+    @Test
+    void hostnameAndRule_areSubstituted() throws Exception {
+        assertThat(resolve("{hostname}/{rule}/{name}", "x.bin")).isEqualTo("drop-pc-7/inbox/x.bin");
+    }
+
+    @Test
+    void placeholdersInsideFileNames_stayLiteral() throws Exception {
+        assertThat(resolve("{rule}/{path}", "{rule}{yyyy}.txt")).isEqualTo("inbox/{rule}{yyyy}.txt");
+    }
+
+    @Test
+    void decomposedUnicodeNames_areNormalisedToNfc() throws Exception {
+        String decomposed = Normalizer.normalize("café/Åström.txt", Normalizer.Form.NFD);
+        String key = resolve("{path}", decomposed);
+        assertThat(key).isEqualTo("caf\u00e9/\u00c5str\u00f6m.txt");
+        assertThat(Normalizer.isNormalized(key, Normalizer.Form.NFC)).isTrue();
+    }
+
+    @Test
+    void keyOver1024Utf8Bytes_isRefusedWithItsLength() {
+        String name = "é".repeat(513); // 1026 bytes in UTF-8, 513 characters
+        assertThatThrownBy(() -> resolve("{name}", name)).isInstanceOf(InvalidKeyException.class)
+                .hasMessageContaining("1026 bytes");
+    }
+
+    @Test
+    void keyOfExactly1024Bytes_isAccepted() throws Exception {
+        assertThat(resolve("{name}", "a".repeat(1024))).hasSize(1024);
+    }
+
+    @Test
+    void dotDotSegment_isRefused() {
+        assertThatThrownBy(() -> ObjectKeyResolver.resolve(rule("../", "{path}"), Path.of("x"), T, HOST))
+                .isInstanceOf(InvalidKeyException.class).hasMessageContaining("'..' segment");
+        assertThatThrownBy(() -> ObjectKeyResolver.resolve(rule("a/./", "{path}"), Path.of("x"), T, HOST))
+                .isInstanceOf(InvalidKeyException.class).hasMessageContaining("'.' segment");
+    }
+
+    @Test
+    void controlCharacters_areRefused() {
+        assertThatThrownBy(() -> resolve("{name}", "bad\u0007bell.txt")).isInstanceOf(InvalidKeyException.class)
+                .hasMessageContaining("control characters");
+        assertThatThrownBy(() -> resolve("{name}", "line\nbreak")).isInstanceOf(InvalidKeyException.class);
+    }
+
+    @Test
+    void metadataValues_expandTheSamePlaceholders() {
+        DropRule rule = rule("", "{path}", Map.of("origin", "{hostname}:{path}", "day", "{yyyy}{MM}{dd}", "fixed", "x"));
+        assertThat(ObjectKeyResolver.metadata(rule, Path.of("a/b.txt"), T, HOST))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("origin", "drop-pc-7:a/b.txt", "day", "20260307", "fixed", "x"));
+    }
+
+    @Test
+    void suffixed_insertsTheNumberBeforeTheExtensionOfTheLastSegment() throws Exception {
+        assertThat(ObjectKeyResolver.suffixed("in/v1.2/report.csv", 2)).isEqualTo("in/v1.2/report-2.csv");
+        assertThat(ObjectKeyResolver.suffixed("in/v1.2/README", 1)).isEqualTo("in/v1.2/README-1");
+        assertThat(ObjectKeyResolver.suffixed("in/.hidden", 3)).isEqualTo("in/.hidden-3");
+    }
+
+    @Test
+    void localHostname_isNeverEmpty() {
+        assertThat(ObjectKeyResolver.localHostname()).isNotBlank();
+    }
+}
