@@ -31,8 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The {@code chute} commands of the packaged jar that talk to S3, run as processes against an S3Mock
  * process: one-shot upload with progress, resume after kill and after SIGINT, cleanup of orphaned uploads,
- * runtime errors, and the promise that one-shot commands listen on no port. {@link CliUsageIT} covers
- * status, usage errors and the launcher script.
+ * runtime errors, {@code status} of a live daemon, and the promise that one-shot commands listen on no port.
+ * {@link CliUsageIT} covers status rendering from a served document, usage errors and the launcher script.
  */
 class CliIT {
 
@@ -244,6 +244,55 @@ class CliIT {
             }
             assertThat(CliProcess.listeningTcpPorts(daemon.pid())).as(daemon.transcript()).contains(port);
             assertThat(daemon.stdout()).contains("Chute started");
+            daemon.signal("TERM");
+            assertThat(daemon.waitForExit(Duration.ofSeconds(60))).isIn(0, 143);
+        }
+    }
+
+    @Test
+    void status_ofALiveDaemon_showsItsRule_aStabilizingFile_andARecentUpload() throws Exception {
+        Files.createDirectories(tmp.resolve("inbox"));
+        Files.createDirectories(tmp.resolve("slow"));
+        Path config = config(1, """
+                  rules:
+                    - name: inbox
+                      path: %s
+                      bucket: %s
+                      quiet-period: 500ms
+                    - name: slow
+                      path: %s
+                      bucket: %s
+                      quiet-period: 1h
+                """.formatted(tmp.resolve("inbox"), bucket, tmp.resolve("slow"), bucket));
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + port;
+        try (CliProcess daemon = CliProcess.start(config, tmp.resolve("logs"),
+                List.of("-Dquarkus.management.port=" + port, "-Dquarkus.management.host=127.0.0.1"), "run")) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!CliProcess.listeningTcpPorts(daemon.pid()).contains(port) && System.nanoTime() < deadline
+                    && daemon.isAlive()) {
+                Thread.sleep(100);
+            }
+            Files.writeString(tmp.resolve("inbox/done.csv"), "uploaded before status is asked");
+            Files.writeString(tmp.resolve("slow/growing.log"), "waits an hour for quiet");
+            deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            String text = "";
+            while (System.nanoTime() < deadline) {
+                CliProcess status = CliProcess.run(config, tmp.resolve("status-logs"), "status", "--url", url);
+                assertThat(status.exitValue()).as(status.transcript()).isZero();
+                text = status.stdout();
+                if (text.contains("done.csv") && text.contains("growing.log")) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            assertThat(text).as("rendered status of the live daemon").contains("inbox", "slow")
+                    .contains("STABILIZING").contains("growing.log").contains("done.csv");
+            CliProcess json = CliProcess.run(config, tmp.resolve("status-logs"), "status", "--url", url, "--json");
+            assertThat(json.stdout()).contains("\"name\":\"slow\"").contains("\"state\":\"STABILIZING\"");
             daemon.signal("TERM");
             assertThat(daemon.waitForExit(Duration.ofSeconds(60))).isIn(0, 143);
         }
