@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -66,7 +67,7 @@ public final class UploadEngine implements AutoCloseable {
         ledger = new UploadLedger(stateDir, clock);
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
         partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
-        java.util.function.Function<S3Connection, Lane> open = connection -> {
+        Function<S3Connection, Lane> open = connection -> {
             S3Client s3 = S3ClientFactory.build(connection, onCredentialFailure);
             ObjectUploader objects = new ObjectUploader(s3, partExecutor,
                     config.upload().multipartThreshold().asLongValue(),

@@ -25,8 +25,9 @@ import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 
 /**
- * Builds S3 clients from {@code chute.s3.*} (not {@code quarkus.s3.*}): region, endpoint override, path-style,
- * credentials, and the pooled Apache HTTP client (keep-alive, pool size, timeouts). Request checksums are
+ * Builds S3 clients from an effective {@link S3Connection} ({@code chute.s3.*} with a rule's overrides; not
+ * {@code quarkus.s3.*}): region, endpoint override, path-style, credentials (wrapped in a
+ * {@link ReportingCredentialsProvider}), and the pooled Apache HTTP client (keep-alive, pool size, timeouts). Request checksums are
  * WHEN_REQUIRED because Chute sends its own CRC32C and MD5 on every data call; S3 clones reject some of the
  * SDK's default trailers. The caller owns and closes the client.
  */
