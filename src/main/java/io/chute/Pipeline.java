@@ -5,7 +5,6 @@ import io.chute.config.ChuteConfig;
 import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.ConfigValidator;
 import io.chute.config.DropRule;
-import io.chute.multipart.ObjectUploader;
 import io.chute.observability.ChuteMetrics;
 import io.chute.observability.FatalErrors;
 import io.chute.observability.Observers;
@@ -16,7 +15,6 @@ import io.chute.s3.EndpointProbe;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StabilityGate;
 import io.chute.upload.FailureClassifier;
-import io.chute.upload.FileUploader;
 import io.chute.upload.OrphanJanitor;
 import io.chute.upload.UploadOutcome;
 import io.chute.upload.RuleHealth;
@@ -62,7 +60,6 @@ public class Pipeline {
     private final Clock clock = Clock.systemUTC();
     private volatile boolean started;
     private List<DropRule> rules;
-    private S3Client s3;
     private UploadEngine uploadEngine;
     private ScheduledExecutorService timer;
     private UploadQueue queue;
@@ -72,8 +69,7 @@ public class Pipeline {
     private UploaderPool pool;
     private RuleHealth ruleHealth;
     private Completion completion;
-    private ObjectUploader engine;
-    private OrphanJanitor janitor;
+    private List<OrphanJanitor> janitors;
     private ChuteMetrics metrics;
     private StatusBoard status;
     private RuleChecks ruleChecks;
@@ -104,14 +100,11 @@ public class Pipeline {
         ruleChecks = new RuleChecks(ruleHealth, fatal, java.time.Duration.ofSeconds(2));
         status = new StatusBoard(clock, rules, ruleChecks, () -> gate.waiting(), queue::queued);
         Observers observers = new Observers(metrics, status);
-        uploadEngine = UploadEngine.open(config, observers, clock);
+        uploadEngine = UploadEngine.forRules(config, observers, clock, e -> metrics.credentialRefreshFailed("provider"));
         Path stateDir = uploadEngine.stateDir();
         completion = uploadEngine.completion();
-        s3 = uploadEngine.s3();
-        engine = uploadEngine.objects();
-        FileUploader uploader = uploadEngine.files();
         timer = Executors.newScheduledThreadPool(1, named("chute-timer-"));
-        janitor = uploadEngine.janitor(queue::isInFlight, config.janitor().orphanTtl(), metrics::orphanAborted);
+        janitors = uploadEngine.janitors(queue::isInFlight, config.janitor().orphanTtl(), metrics::orphanAborted);
         sweepOrphans(true);
         warnWithoutLifecycleRule();
         probeEndpoints();
@@ -124,7 +117,7 @@ public class Pipeline {
         }, queue::isInFlight, metrics);
         pool = new UploaderPool(new UploaderPool.Settings(config.upload().workers(), config.upload().maxAttempts(),
                 config.upload().retryBackoff(), config.upload().retryBackoffMax()),
-                queue, uploader, completion, ruleHealth, gate::seen, timer, observers);
+                queue, rule -> uploadEngine.lane(rule).files(), completion, ruleHealth, gate::seen, timer, observers);
         metrics.watch(gate);
         watcher = new FolderWatcher(rules, metrics.watcherListener(this::seen));
         pool.start();
@@ -179,6 +172,10 @@ public class Pipeline {
     }
 
     private void sweepOrphans(boolean startup) {
+        janitors.forEach(janitor -> sweepOrphans(janitor, startup));
+    }
+
+    private void sweepOrphans(OrphanJanitor janitor, boolean startup) {
         try {
             int aborted = janitor.sweep(startup);
             if (aborted > 0) {
@@ -191,9 +188,10 @@ public class Pipeline {
 
     /** Uploads orphaned before Chute knew their id can only be removed by a bucket lifecycle rule. */
     private void warnWithoutLifecycleRule() {
-        rules.stream().map(DropRule::bucket).distinct().forEach(bucket -> {
+        bucketsByClient().forEach(target -> {
+            String bucket = target.bucket();
             try {
-                boolean hasRule = s3.getBucketLifecycleConfiguration(b -> b.bucket(bucket)).rules().stream()
+                boolean hasRule = target.s3().getBucketLifecycleConfiguration(b -> b.bucket(bucket)).rules().stream()
                         .anyMatch(r -> r.abortIncompleteMultipartUpload() != null);
                 if (!hasRule) {
                     LOG.warnf("bucket=%s has no AbortIncompleteMultipartUpload lifecycle rule; add one (e.g. 7 days)"
@@ -211,14 +209,21 @@ public class Pipeline {
         if (!config.s3().probe()) {
             return;
         }
-        guarantees = rules.stream().map(DropRule::bucket).distinct()
-                .map(bucket -> EndpointProbe.probe(s3, bucket)).toList();
+        guarantees = bucketsByClient().stream().map(t -> EndpointProbe.probe(t.s3(), t.bucket())).toList();
         guarantees.forEach(EndpointProbe::log);
         for (EndpointProbe.Guarantees g : guarantees) {
             rules.stream().filter(r -> r.bucket().equals(g.bucket()) && !r.target().overwrite() && !g.conditionalWrites())
                     .forEach(r -> LOG.warnf("rule=%s has overwrite: false but bucket=%s does not enforce"
                             + " If-None-Match: an existing object may be overwritten", r.name(), g.bucket()));
         }
+    }
+
+    private record Target(S3Client s3, String bucket) {
+    }
+
+    /** Each distinct bucket of the rules with the client of its rule's connection. */
+    private List<Target> bucketsByClient() {
+        return rules.stream().map(r -> new Target(uploadEngine.lane(r).s3(), r.bucket())).distinct().toList();
     }
 
     /** What the startup probe found per bucket; empty when the probe is off or has not run. */
@@ -233,7 +238,7 @@ public class Pipeline {
         }
         for (DropRule rule : rules) {
             try {
-                s3.headBucket(b -> b.bucket(rule.bucket()));
+                uploadEngine.lane(rule).s3().headBucket(b -> b.bucket(rule.bucket()));
                 ruleHealth.succeeded(rule.name());
             } catch (RuntimeException e) {
                 if (FailureClassifier.classify(e) instanceof UploadOutcome.RetryLater r) {
@@ -260,7 +265,7 @@ public class Pipeline {
             LOG.debug("closing watcher", e);
         }
         timer.shutdownNow();
-        engine.stopStartingParts();
+        uploadEngine.lanes().forEach(lane -> lane.objects().stopStartingParts());
         try {
             pool.stop(config.shutdown().grace());
         } catch (InterruptedException e) {

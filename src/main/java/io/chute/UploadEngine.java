@@ -6,6 +6,8 @@ import io.chute.checkpoint.UploadLedger;
 import io.chute.completion.Completion;
 import io.chute.completion.ReceiptStore;
 import io.chute.config.ChuteConfig;
+import io.chute.config.DropRule;
+import io.chute.config.S3Connection;
 import io.chute.multipart.ObjectUploader;
 import io.chute.multipart.TransferListener;
 import io.chute.s3.S3ClientFactory;
@@ -17,56 +19,110 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * The upload engine built from {@code chute.*} exactly once per process, for the daemon ({@link Pipeline}) and
- * for the one-shot commands alike: state dir, sidecars, ledger, completion, S3 client, part executor, the
- * multipart engine and the file uploader. The one place that wires them, so {@code chute upload} cannot drift
- * from what the daemon does. {@link #close} stops the part threads and closes the S3 client.
+ * for the one-shot commands alike: state dir, sidecars, ledger, completion, part executor, and per S3
+ * connection a client, the multipart engine and the file uploader. The one place that wires them, so
+ * {@code chute upload} cannot drift from what the daemon does. Rules with equal effective connections
+ * ({@link S3Connection}) share one client; the part executor (and so {@code parts-in-flight}) is shared by all.
+ * {@link #close} stops the part threads and closes every client.
  */
 public final class UploadEngine implements AutoCloseable {
+
+    /** What one S3 connection owns: its client, multipart engine, file uploader and endpoint id. */
+    public record Lane(S3Connection connection, S3Client s3, ObjectUploader objects, FileUploader files,
+                       String endpointId) {
+    }
 
     private final Path stateDir;
     private final SidecarStore sidecars;
     private final UploadLedger ledger;
     private final Completion completion;
-    private final S3Client s3;
     private final ExecutorService partExecutor;
-    private final ObjectUploader objects;
-    private final String endpointId;
-    private final FileUploader files;
+    private final Map<S3Connection, Lane> lanes = new LinkedHashMap<>();
+    private final Map<String, Lane> byRule = new HashMap<>();
+    private final Lane global;
     private final Clock clock;
 
-    private UploadEngine(ChuteConfig config, TransferListener listener, Clock clock) throws IOException {
+    private UploadEngine(ChuteConfig config, List<ChuteConfig.Rule> rules, TransferListener listener, Clock clock,
+                         Consumer<RuntimeException> onCredentialFailure) throws IOException {
         this.clock = clock;
         stateDir = config.stateDir().toAbsolutePath().normalize();
         sidecars = new SidecarStore(InstallationKey.loadOrCreate(stateDir), clock,
                 config.sidecars() == ChuteConfig.SidecarLocation.STATE_DIR ? stateDir.resolve("sidecars") : null);
         ledger = new UploadLedger(stateDir, clock);
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
-        s3 = S3ClientFactory.build(config.s3());
         partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
-        objects = new ObjectUploader(s3, partExecutor, config.upload().multipartThreshold().asLongValue(),
-                config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), config.s3().maxParts(),
-                config.s3().fullObjectChecksum(), listener);
-        endpointId = S3ClientFactory.endpointId(config.s3());
-        files = new FileUploader(objects, sidecars, ledger, completion, endpointId, clock);
+        Function<S3Connection, Lane> open = connection -> {
+            S3Client s3 = S3ClientFactory.build(connection, onCredentialFailure);
+            ObjectUploader objects = new ObjectUploader(s3, partExecutor,
+                    config.upload().multipartThreshold().asLongValue(),
+                    config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), connection.maxParts(),
+                    connection.fullObjectChecksum(), listener);
+            String endpointId = connection.endpointId();
+            return new Lane(connection, s3, objects,
+                    new FileUploader(objects, sidecars, ledger, completion, endpointId, clock), endpointId);
+        };
+        global = lanes.computeIfAbsent(S3Connection.of(config.s3()), open);
+        for (ChuteConfig.Rule rule : rules) {
+            byRule.put(rule.name(), lanes.computeIfAbsent(S3Connection.of(config.s3(), rule.s3()), open));
+        }
     }
 
-    /** Builds the engine; {@code listener} receives the progress of every upload. */
+    /** The engine of the global connection {@code chute.s3} only (the one-shot commands). */
     public static UploadEngine open(ChuteConfig config, TransferListener listener, Clock clock) throws IOException {
-        return new UploadEngine(config, listener, clock);
+        return new UploadEngine(config, List.of(), listener, clock, failure -> { });
     }
 
-    /** A janitor for this installation's orphaned uploads; {@code inFlight} names files being uploaded now. */
+    /**
+     * The engine of every rule's connection (the daemon); {@code onCredentialFailure} is called each time a
+     * client's credentials provider cannot resolve credentials.
+     */
+    public static UploadEngine forRules(ChuteConfig config, TransferListener listener, Clock clock,
+                                        Consumer<RuntimeException> onCredentialFailure) throws IOException {
+        return new UploadEngine(config, config.rules(), listener, clock, onCredentialFailure);
+    }
+
+    /** A janitor for the global connection's orphaned uploads; {@code inFlight} names files being uploaded now. */
     public OrphanJanitor janitor(Predicate<Path> inFlight, Duration ttl, Runnable onAbort) {
-        return new OrphanJanitor(ledger, sidecars, objects, endpointId, inFlight, clock, ttl, onAbort);
+        return janitor(global, inFlight, ttl, onAbort);
+    }
+
+    /**
+     * One janitor per connection, each aborting only ledger entries of its own endpoint id (and so through a
+     * client of that endpoint). Connections that share an endpoint but not credentials each try the entries of
+     * that endpoint; an abort the credentials do not allow is logged and left to the other.
+     */
+    public List<OrphanJanitor> janitors(Predicate<Path> inFlight, Duration ttl, Runnable onAbort) {
+        return lanes.values().stream().map(lane -> janitor(lane, inFlight, ttl, onAbort)).toList();
+    }
+
+    private OrphanJanitor janitor(Lane lane, Predicate<Path> inFlight, Duration ttl, Runnable onAbort) {
+        return new OrphanJanitor(ledger, sidecars, lane.objects(), lane.endpointId(), inFlight, clock, ttl, onAbort);
+    }
+
+    /** The lane of a rule of {@link #forRules}; the global lane for any other rule (one-shot uploads). */
+    public Lane lane(DropRule rule) {
+        return byRule.getOrDefault(rule.name(), global);
+    }
+
+    /** Every distinct connection's lane, the global one first. */
+    public Collection<Lane> lanes() {
+        return List.copyOf(lanes.values());
     }
 
     public Path stateDir() {
@@ -81,21 +137,22 @@ public final class UploadEngine implements AutoCloseable {
         return completion;
     }
 
+    /** The global connection's client. */
     public S3Client s3() {
-        return s3;
+        return global.s3();
     }
 
-    /** The multipart engine (PutObject / multipart, verification, abort). */
+    /** The global connection's multipart engine (PutObject / multipart, verification, abort). */
     public ObjectUploader objects() {
-        return objects;
+        return global.objects();
     }
 
-    /** One attempt to store one file, with checkpoints and the upload ledger. */
+    /** The global connection's uploader: one attempt to store one file, with checkpoints and the upload ledger. */
     public FileUploader files() {
-        return files;
+        return global.files();
     }
 
-    /** Lets parts still being sent finish for up to a second, then stops the part threads; closes the client. */
+    /** Lets parts still being sent finish for up to a second, then stops the part threads; closes the clients. */
     @Override
     public void close() {
         partExecutor.shutdown();
@@ -107,7 +164,7 @@ public final class UploadEngine implements AutoCloseable {
             partExecutor.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        s3.close();
+        lanes.values().forEach(lane -> lane.s3().close());
     }
 
     static ThreadFactory named(String prefix) {

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code chute cleanup}: this installation's orphaned multipart uploads, as the daemon's janitor sees them
- * (uploads recorded in the ledger under {@code chute.state-dir} that no sidecar references), older than
+ * (uploads recorded in the ledger under {@code chute.state-dir} that no sidecar references, on the global
+ * connection and on every rule's own), older than
  * {@code --older-than}. A dry run by default: it lists what it would abort and changes nothing;
  * {@code --apply} aborts them. Uploads of other clients are never listed (ListMultipartUploads has no owner;
  * only the ledger knows which uploads are Chute's). Safe next to a running daemon: an upload in progress is
@@ -37,10 +38,15 @@ final class CleanupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (UploadEngine engine = UploadEngine.open(ChuteCommand.config(), TransferListener.NONE, Clock.systemUTC())) {
-            OrphanJanitor janitor = engine.janitor(path -> false, olderThan, () -> {
-            });
-            List<Orphan> orphans = janitor.sweep(false, apply);
+        try (UploadEngine engine = UploadEngine.forRules(ChuteCommand.config(), TransferListener.NONE,
+                Clock.systemUTC(), failure -> { })) {
+            // Every connection's janitor (chute.s3 and each rule's overrides); a dry run of two connections of
+            // one endpoint would list an upload twice, hence distinct.
+            List<Orphan> orphans = new java.util.ArrayList<>();
+            for (OrphanJanitor janitor : engine.janitors(path -> false, olderThan, () -> { })) {
+                orphans.addAll(janitor.sweep(false, apply));
+            }
+            orphans = orphans.stream().distinct().toList();
             String verb = apply ? "aborted" : "would abort";
             for (Orphan o : orphans) {
                 System.out.printf("%s s3://%s/%s uploadId=%s source=%s recorded=%s%n", verb, o.bucket(), o.key(),

@@ -307,6 +307,61 @@ public interface ChuteConfig {
         /** With overwrite false, what a different existing object means: quarantine the file, or suffix the key (-1, -2...). */
         @WithDefault("quarantine")
         String onConflict();
+
+        /** This rule's overrides of the global {@code chute.s3} connection; unset fields use the global value. */
+        S3Override s3();
+    }
+
+    /**
+     * The connection settings a rule may override (see {@link S3Connection} for how they combine with
+     * {@code chute.s3}); each has the meaning of the {@code chute.s3} property of the same name. Setting any of
+     * access-key-id, secret-access-key, profile, role-arn, external-id or source-profile replaces all of them.
+     */
+    interface S3Override {
+        /** Endpoint URL of this rule's store. */
+        Optional<URI> endpoint();
+
+        /** Region of this rule's store. */
+        Optional<String> region();
+
+        /** Path-style addressing for this rule's store. */
+        Optional<Boolean> pathStyle();
+
+        /** Named profile for this rule. */
+        Optional<String> profile();
+
+        /** Role this rule assumes. */
+        Optional<String> roleArn();
+
+        /** External id of this rule's role. */
+        Optional<String> externalId();
+
+        /** Session name of this rule's role. */
+        Optional<String> roleSessionName();
+
+        /** Session lifetime of this rule's role. */
+        Optional<Duration> roleSessionDuration();
+
+        /** Profile whose credentials assume this rule's role. */
+        Optional<String> sourceProfile();
+
+        /** STS endpoint for this rule's role. */
+        Optional<URI> stsEndpoint();
+
+        /** Static access key id for this rule. */
+        Optional<String> accessKeyId();
+
+        /** Static secret access key for this rule. */
+        Optional<String> secretAccessKey();
+
+        /** Accept any TLS certificate of this rule's endpoints (self-signed test stores only). */
+        Optional<Boolean> trustAllCertificates();
+
+        /** FULL_OBJECT CRC32C on this rule's multipart uploads. */
+        Optional<Boolean> fullObjectChecksum();
+
+        /** Largest number of parts of this rule's multipart uploads. */
+        Optional<Integer> maxParts();
     }
 
     enum WatchMode {

@@ -37,7 +37,7 @@ public final class ConfigValidator {
     /** Returns the problems found, empty when the configuration is valid. */
     public static List<String> validate(ChuteConfig config) {
         ConfigValidator v = new ConfigValidator();
-        v.checkS3(config.s3());
+        v.checkS3("chute.s3", S3Connection.of(config.s3()));
         v.checkUpload(config.upload());
         if (config.daemon() && config.rules().isEmpty()) {
             v.error("chute.rules", "at least one rule is required to run the daemon");
@@ -47,30 +47,43 @@ public final class ConfigValidator {
         List<Path> folders = new ArrayList<>();
         for (int i = 0; i < config.rules().size(); i++) {
             v.checkRule("chute.rules[" + i + "]", config.rules().get(i), names, folders, stateDir);
+            v.checkRuleS3("chute.rules[" + i + "].s3", config.s3(), config.rules().get(i).s3());
         }
         return List.copyOf(v.errors);
     }
 
-    private void checkS3(ChuteConfig.S3Settings s3) {
+    private void checkS3(String at, S3Connection s3) {
         s3.endpoint().ifPresent(uri -> {
             String scheme = uri.getScheme();
             if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-                error("chute.s3.endpoint", "'" + uri + "' is not an http(s) URL with a host");
+                error(at + ".endpoint", "'" + uri + "' is not an http(s) URL with a host");
             }
         });
         if (s3.region().isBlank()) {
-            error("chute.s3.region", "must not be empty");
+            error(at + ".region", "must not be empty");
         }
         if (s3.accessKeyId().isPresent() != s3.secretAccessKey().isPresent()) {
-            error("chute.s3.access-key-id", "access-key-id and secret-access-key must be given together");
+            error(at + ".access-key-id", "access-key-id and secret-access-key must be given together");
         }
         if (s3.maxParts() < 1 || s3.maxParts() > 10_000) {
-            error("chute.s3.max-parts", "must be between 1 and 10000, was " + s3.maxParts());
+            error(at + ".max-parts", "must be between 1 and 10000, was " + s3.maxParts());
         }
         if (s3.maxConnections() < 1) {
-            error("chute.s3.max-connections", "must be at least 1, was " + s3.maxConnections());
+            error(at + ".max-connections", "must be at least 1, was " + s3.maxConnections());
         }
-        TargetChecks.checkCredentials(s3, this::error);
+        TargetChecks.checkCredentials(at, s3, this::error);
+    }
+
+    /**
+     * The same checks on a rule's effective connection, reported under the rule's path; problems the global
+     * connection already has (inherited, not the rule's doing) are reported once, under {@code chute.s3}.
+     */
+    private void checkRuleS3(String at, ChuteConfig.S3Settings global, ChuteConfig.S3Override overrides) {
+        ConfigValidator inherited = new ConfigValidator();
+        inherited.checkS3(at, S3Connection.of(global));
+        ConfigValidator effective = new ConfigValidator();
+        effective.checkS3(at, S3Connection.of(global, overrides));
+        effective.errors.stream().filter(e -> !inherited.errors.contains(e)).forEach(errors::add);
     }
 
     private void checkUpload(ChuteConfig.Upload upload) {

@@ -1,7 +1,6 @@
 package io.chute.config;
 
 import io.chute.config.ChuteConfig.Rule;
-import io.chute.config.ChuteConfig.S3Settings;
 import io.chute.config.TargetOptions.KeyTime;
 import io.chute.config.TargetOptions.OnConflict;
 import io.chute.config.TargetOptions.Sse;
@@ -65,27 +64,27 @@ final class TargetChecks {
         });
     }
 
-    static void checkCredentials(S3Settings s3, BiConsumer<String, String> error) {
+    static void checkCredentials(String at, S3Connection s3, BiConsumer<String, String> error) {
         s3.roleArn().filter(arn -> !ROLE_ARN.matcher(arn).matches()).ifPresent(arn ->
-                error.accept("chute.s3.role-arn", "'" + arn + "' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"));
+                error.accept(at + ".role-arn", "'" + arn + "' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"));
         if (s3.roleArn().isEmpty()) {
-            s3.externalId().ifPresent(x -> error.accept("chute.s3.external-id", "is only used with role-arn"));
-            s3.sourceProfile().ifPresent(x -> error.accept("chute.s3.source-profile", "is only used with role-arn"));
+            s3.externalId().ifPresent(x -> error.accept(at + ".external-id", "is only used with role-arn"));
+            s3.sourceProfile().ifPresent(x -> error.accept(at + ".source-profile", "is only used with role-arn"));
         }
         Duration session = s3.roleSessionDuration();
         if (session.compareTo(MIN_SESSION) < 0 || session.compareTo(MAX_SESSION) > 0) {
-            error.accept("chute.s3.role-session-duration", "must be between 15m and 12h (STS limits), was " + session);
+            error.accept(at + ".role-session-duration", "must be between 15m and 12h (STS limits), was " + session);
         }
         if (s3.roleSessionName().isBlank() || !s3.roleSessionName().matches("[\\w+=,.@-]{2,64}")) {
-            error.accept("chute.s3.role-session-name", "must be 2-64 of letters, digits and _+=,.@-");
+            error.accept(at + ".role-session-name", "must be 2-64 of letters, digits and _+=,.@-");
         }
         s3.stsEndpoint().ifPresent(uri -> {
             if (uri.getHost() == null || !List.of("http", "https").contains(String.valueOf(uri.getScheme()))) {
-                error.accept("chute.s3.sts-endpoint", "'" + uri + "' is not an http(s) URL with a host");
+                error.accept(at + ".sts-endpoint", "'" + uri + "' is not an http(s) URL with a host");
             }
         });
         if (s3.sourceProfile().isPresent() && (s3.profile().isPresent() || s3.accessKeyId().isPresent())) {
-            error.accept("chute.s3.source-profile", "give either source-profile or profile/access keys as the base"
+            error.accept(at + ".source-profile", "give either source-profile or profile/access keys as the base"
                     + " credentials of the role, not both");
         }
     }

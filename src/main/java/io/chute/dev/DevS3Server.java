@@ -60,7 +60,7 @@ public class DevS3Server {
         process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar.toString(), "--properties", props.toString()))
                 .redirectErrorStream(true).redirectOutput(base.resolve("s3proxy.log").toFile()).start();
         awaitPort(endpoint.getPort());
-        try (S3Client s3 = S3ClientFactory.build(config.s3())) {
+        try (S3Client s3 = S3ClientFactory.build(io.chute.config.S3Connection.of(config.s3()))) {
             for (ChuteConfig.Rule rule : config.rules()) {
                 if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(rule.bucket()))) {
                     s3.createBucket(b -> b.bucket(rule.bucket()));

@@ -57,6 +57,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
         registry.gauge(OLDEST_PENDING_AGE, queue, UploadQueue::oldestAgeSeconds);
         registry.counter(CREDENTIAL_FAILURES, "source", "upload");
         registry.counter(CREDENTIAL_FAILURES, "source", "probe");
+        registry.counter(CREDENTIAL_FAILURES, "source", "provider");
         this.uploadedBytes = registry.counter(UPLOADED_BYTES);
         this.resentBytes = registry.counter(RESENT_BYTES);
         this.partDuration = Timer.builder(PART_DURATION).publishPercentileHistogram().register(registry);
@@ -83,9 +84,9 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
 
     /**
      * Counts a credential failure: {@code source} is {@code upload} (an attempt failed with
-     * {@link FailureReason#CREDENTIALS}), {@code probe} (the bucket probe did) or {@code provider} (for a
-     * credentials provider wrapper to call when a refresh fails; not wired yet: today such a failure reaches
-     * Chute as an SDK client error classified CREDENTIALS and is counted as {@code upload} or {@code probe}).
+     * {@link FailureReason#CREDENTIALS}), {@code probe} (the bucket probe did) or {@code provider} (a client's
+     * credentials provider could not resolve credentials; the request it was for then fails and is counted again
+     * as {@code upload} or {@code probe} when classified CREDENTIALS).
      * A closed set, never a path or key.
      */
     public void credentialRefreshFailed(String source) {

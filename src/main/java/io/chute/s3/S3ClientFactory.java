@@ -1,6 +1,6 @@
 package io.chute.s3;
 
-import io.chute.config.ChuteConfig.S3Settings;
+import io.chute.config.S3Connection;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.utils.AttributeMap;
@@ -24,8 +25,9 @@ import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 
 /**
- * Builds S3 clients from {@code chute.s3.*} (not {@code quarkus.s3.*}): region, endpoint override, path-style,
- * credentials, and the pooled Apache HTTP client (keep-alive, pool size, timeouts). Request checksums are
+ * Builds S3 clients from an effective {@link S3Connection} ({@code chute.s3.*} with a rule's overrides; not
+ * {@code quarkus.s3.*}): region, endpoint override, path-style, credentials (wrapped in a
+ * {@link ReportingCredentialsProvider}), and the pooled Apache HTTP client (keep-alive, pool size, timeouts). Request checksums are
  * WHEN_REQUIRED because Chute sends its own CRC32C and MD5 on every data call; S3 clones reject some of the
  * SDK's default trailers. The caller owns and closes the client.
  */
@@ -41,7 +43,16 @@ public final class S3ClientFactory {
     private S3ClientFactory() {
     }
 
-    public static S3Client build(S3Settings settings) {
+    /** A client of {@code settings} whose credential failures are not reported anywhere but the request. */
+    public static S3Client build(S3Connection settings) {
+        return build(settings, failure -> { });
+    }
+
+    /**
+     * A client of {@code settings}; {@code onCredentialFailure} is called (on the requesting thread) each time
+     * its credentials provider cannot resolve credentials, before the request fails.
+     */
+    public static S3Client build(S3Connection settings, Consumer<RuntimeException> onCredentialFailure) {
         ApacheHttpClient.Builder http = ApacheHttpClient.builder()
                 .maxConnections(settings.maxConnections())
                 .connectionTimeout(settings.connectTimeout())
@@ -50,7 +61,7 @@ public final class S3ClientFactory {
         S3ClientBuilder builder = S3Client.builder()
                 .httpClientBuilder(tls(http, settings))
                 .region(Region.of(settings.region()))
-                .credentialsProvider(credentials(settings))
+                .credentialsProvider(new ReportingCredentialsProvider(credentials(settings), onCredentialFailure))
                 .forcePathStyle(settings.pathStyle())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
@@ -62,11 +73,11 @@ public final class S3ClientFactory {
      * The HTTP client builder, told to skip certificate verification when {@code trust-all-certificates} is set
      * (the SDK's own option, merged over the service defaults so the client still owns its lifecycle).
      */
-    private static SdkHttpClient.Builder<?> tls(ApacheHttpClient.Builder http, S3Settings settings) {
+    private static SdkHttpClient.Builder<?> tls(ApacheHttpClient.Builder http, S3Connection settings) {
         if (!settings.trustAllCertificates()) {
             return http;
         }
-        LOG.warnf("chute.s3.trust-all-certificates is on: TLS certificates of %s are NOT verified; anyone on the"
+        LOG.warnf("trust-all-certificates is on: TLS certificates of %s are NOT verified; anyone on the"
                 + " network path can read and alter uploads. Use it only for self-signed test endpoints.",
                 settings.endpoint().map(Object::toString).orElse("AWS"));
         AttributeMap trustAll = AttributeMap.builder()
@@ -84,8 +95,8 @@ public final class S3ClientFactory {
     }
 
     /** Identifies the endpoint in sidecars, so a checkpoint is never resumed against another store. */
-    public static String endpointId(S3Settings settings) {
-        return settings.endpoint().map(Object::toString).orElse("aws:" + settings.region());
+    public static String endpointId(S3Connection settings) {
+        return settings.endpointId();
     }
 
     /**
@@ -102,7 +113,7 @@ public final class S3ClientFactory {
      * identity, profile, container, instance). With a role ARN they (or {@code source-profile}) assume the role
      * through STS; the role's credentials are refreshed in the background before they expire.
      */
-    static AwsCredentialsProvider credentials(S3Settings settings) {
+    static AwsCredentialsProvider credentials(S3Connection settings) {
         AwsCredentialsProvider base;
         if (settings.sourceProfile().isPresent()) {
             base = profile(settings.sourceProfile().get());

@@ -1,6 +1,7 @@
 package io.chute.upload;
 
 import io.chute.completion.Completion;
+import io.chute.config.DropRule;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.StableFile;
 import io.chute.watch.FileSeen;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The bounded uploader pool: {@code workers} named threads take files from the queue, run one attempt each and
@@ -50,7 +52,8 @@ public final class UploaderPool implements AutoCloseable {
 
     private final Settings settings;
     private final UploadQueue queue;
-    private final FileUploader uploader;
+    /** The uploader of each rule's S3 connection. */
+    private final Function<DropRule, FileUploader> uploader;
     private final Completion completion;
     private final RuleHealth ruleHealth;
     private final Consumer<FileSeen> backToGate;
@@ -60,7 +63,7 @@ public final class UploaderPool implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    public UploaderPool(Settings settings, UploadQueue queue, FileUploader uploader, Completion completion,
+    public UploaderPool(Settings settings, UploadQueue queue, Function<DropRule, FileUploader> uploader, Completion completion,
                         RuleHealth ruleHealth, Consumer<FileSeen> backToGate, ScheduledExecutorService retryTimer,
                         Listener listener) {
         this.settings = settings;
@@ -119,7 +122,7 @@ public final class UploaderPool implements AutoCloseable {
         long start = System.nanoTime();
         UploadOutcome outcome;
         try {
-            outcome = uploader.attempt(file);
+            outcome = uploader.apply(file.rule()).attempt(file);
         } catch (RuntimeException bug) {
             // Never strand a file in flight: an unexpected error is one failed attempt like any other.
             LOG.errorf(bug, "rule=%s path=%s unexpected error during upload", file.rule().name(), file.path());
@@ -214,7 +217,7 @@ public final class UploaderPool implements AutoCloseable {
 
     private void quarantine(StableFile file, String reason) {
         int tries = attempts.getOrDefault(file.path(), 1);
-        uploader.abandon(file, "quarantined: " + reason);
+        uploader.apply(file.rule()).abandon(file, "quarantined: " + reason);
         try {
             completion.quarantine(file.rule(), file.path(), reason, tries);
             listener.quarantined(file, reason);

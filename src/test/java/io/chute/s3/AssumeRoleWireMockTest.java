@@ -1,5 +1,7 @@
 package io.chute.s3;
 
+import io.chute.config.S3Connection;
+
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -62,7 +64,7 @@ class AssumeRoleWireMockTest {
                 "chute.s3.role-arn", ROLE,
                 "chute.daemon", "false"));
         p.putAll(extra);
-        return S3ClientFactory.build(TestConfig.of(p).s3());
+        return S3ClientFactory.build(S3Connection.of(TestConfig.of(p).s3()));
     }
 
     private void stubAssumeRole(String state, String nextState, String accessKeyId, Instant expiration) {
@@ -124,7 +126,7 @@ class AssumeRoleWireMockTest {
             Map<String, String> p = new java.util.HashMap<>(Map.of("chute.daemon", "false",
                     "chute.s3.endpoint", server.baseUrl(), "chute.s3.sts-endpoint", server.baseUrl(),
                     "chute.s3.path-style", "true", "chute.s3.role-arn", ROLE, "chute.s3.source-profile", "base"));
-            try (S3Client s3 = S3ClientFactory.build(TestConfig.of(p).s3())) {
+            try (S3Client s3 = S3ClientFactory.build(S3Connection.of(TestConfig.of(p).s3()))) {
                 s3.headBucket(b -> b.bucket("bucket"));
             }
         } finally {

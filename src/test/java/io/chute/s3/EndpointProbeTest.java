@@ -1,5 +1,7 @@
 package io.chute.s3;
 
+import io.chute.config.S3Connection;
+
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.chute.testing.S3ServerProcess;
 import io.chute.testing.TestConfig;
@@ -46,9 +48,9 @@ class EndpointProbeTest {
     void probe_ofAStoreThatIgnoresConditionsAndChecksums_saysSo_andDeletesBothObjects() {
         WireMockServer wire = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         wire.start();
-        try (S3Client s3 = S3ClientFactory.build(TestConfig.of(Map.of("chute.daemon", "false",
+        try (S3Client s3 = S3ClientFactory.build(S3Connection.of(TestConfig.of(Map.of("chute.daemon", "false",
                 "chute.s3.endpoint", wire.baseUrl(), "chute.s3.path-style", "true",
-                "chute.s3.access-key-id", "AKIDUMMY", "chute.s3.secret-access-key", "dummy")).s3())) {
+                "chute.s3.access-key-id", "AKIDUMMY", "chute.s3.secret-access-key", "dummy")).s3()))) {
             wire.stubFor(put(urlPathMatching("/lax/\\.chute-probe/.*")).willReturn(aResponse().withStatus(200)));
             wire.stubFor(head(urlPathMatching("/lax/\\.chute-probe/.*")).willReturn(aResponse().withStatus(200)
                     .withHeader("Content-Length", "20")));

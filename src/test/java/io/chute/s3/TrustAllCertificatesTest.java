@@ -1,5 +1,7 @@
 package io.chute.s3;
 
+import io.chute.config.S3Connection;
+
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.chute.testing.TestConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -35,10 +37,10 @@ class TrustAllCertificatesTest {
     }
 
     private S3Client client(String trustAll) {
-        return S3ClientFactory.build(TestConfig.of(Map.of("chute.daemon", "false",
+        return S3ClientFactory.build(S3Connection.of(TestConfig.of(Map.of("chute.daemon", "false",
                 "chute.s3.endpoint", "https://127.0.0.1:" + server.httpsPort(), "chute.s3.path-style", "true",
                 "chute.s3.access-key-id", "AKIDUMMY", "chute.s3.secret-access-key", "dummy",
-                "chute.s3.trust-all-certificates", trustAll)).s3());
+                "chute.s3.trust-all-certificates", trustAll)).s3()));
     }
 
     @Test

@@ -1,0 +1,37 @@
+package io.chute.s3;
+
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+
+import java.util.function.Consumer;
+
+/**
+ * A credentials provider that tells {@code onFailure} when its delegate cannot resolve credentials (a profile
+ * that vanished, an AssumeRole that STS refuses), then rethrows: the request fails as before, and the failure
+ * is counted where it happens instead of only as the client error it becomes.
+ */
+public final class ReportingCredentialsProvider implements AwsCredentialsProvider {
+
+    private final AwsCredentialsProvider delegate;
+    private final Consumer<RuntimeException> onFailure;
+
+    public ReportingCredentialsProvider(AwsCredentialsProvider delegate, Consumer<RuntimeException> onFailure) {
+        this.delegate = delegate;
+        this.onFailure = onFailure;
+    }
+
+    @Override
+    public AwsCredentials resolveCredentials() {
+        try {
+            return delegate.resolveCredentials();
+        } catch (RuntimeException e) {
+            onFailure.accept(e);
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Reporting(" + delegate + ")";
+    }
+}

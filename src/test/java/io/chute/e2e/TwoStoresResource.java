@@ -1,0 +1,102 @@
+package io.chute.e2e;
+
+import io.chute.testing.S3ServerProcess;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Two real S3 servers and three rules for {@link TwoStoresTest}: rule {@code a} uses the global {@code chute.s3}
+ * (S3Mock), rule {@code b} overrides endpoint and keys (S3Proxy, which checks signatures, so b's keys must be
+ * used), rule {@code c} overrides only the profile with one that does not exist. Both servers have the same
+ * bucket, so an object on the wrong server would not fail for want of a bucket.
+ */
+public class TwoStoresResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String BUCKET = "chute-test";
+
+    /** The servers of a test run, injected into a field marked {@link io.chute.testing.InjectS3Server}. */
+    public record Stores(S3ServerProcess global, S3ServerProcess ruleB) {
+    }
+
+    private volatile Stores stores;
+
+    /** A fixed path: Quarkus loads resources in its own class loader, statics set here are not shared. */
+    public static Path folder(String rule) {
+        return Path.of("target", "e2e-two-stores", rule).toAbsolutePath();
+    }
+
+    @Override
+    public Map<String, String> start() {
+        S3ServerProcess global = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
+        S3ServerProcess ruleB;
+        try {
+            ruleB = S3ServerProcess.start(S3ServerProcess.Kind.S3PROXY);
+        } catch (RuntimeException e) {
+            global.close();
+            throw e;
+        }
+        stores = new Stores(global, ruleB);
+        try {
+            global.createBucket(BUCKET);
+            ruleB.createBucket(BUCKET);
+            DropFolderProfile.deleteTree(folder("a").getParent());
+            for (String rule : new String[] {"a", "b", "c"}) {
+                Files.createDirectories(folder(rule));
+            }
+        } catch (IOException | RuntimeException e) {
+            stop();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        Map<String, String> p = new HashMap<>();
+        p.put("chute.daemon", "true");
+        p.put("chute.state-dir", folder("state").toString());
+        p.put("chute.watch.stability-tick", "100ms");
+        p.put("chute.s3.endpoint", global.endpoint().toString());
+        p.put("chute.s3.region", global.region());
+        p.put("chute.s3.path-style", "true");
+        p.put("chute.s3.access-key-id", global.accessKey());
+        p.put("chute.s3.secret-access-key", global.secretKey());
+        rule(p, 0, "a");
+        rule(p, 1, "b");
+        p.put("chute.rules[1].s3.endpoint", ruleB.endpoint().toString());
+        p.put("chute.rules[1].s3.access-key-id", ruleB.accessKey());
+        p.put("chute.rules[1].s3.secret-access-key", ruleB.secretKey());
+        rule(p, 2, "c");
+        p.put("chute.rules[2].s3.profile", "chute-test-profile-that-does-not-exist");
+        return p;
+    }
+
+    private static void rule(Map<String, String> p, int i, String name) {
+        String r = "chute.rules[" + i + "].";
+        p.put(r + "name", name);
+        p.put(r + "path", folder(name).toString());
+        p.put(r + "bucket", BUCKET);
+        p.put(r + "prefix", name + "/");
+        p.put(r + "quiet-period", "500ms");
+    }
+
+    @Override
+    public void inject(TestInjector testInjector) {
+        Stores running = stores;
+        if (running != null) {
+            testInjector.injectIntoFields(running, new TestInjector.AnnotatedAndMatchesType(
+                    io.chute.testing.InjectS3Server.class, Stores.class));
+        }
+    }
+
+    @Override
+    public void stop() {
+        Stores running = stores;
+        stores = null;
+        if (running != null) {
+            running.global().close();
+            running.ruleB().close();
+        }
+    }
+}
