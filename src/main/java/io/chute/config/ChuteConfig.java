@@ -99,6 +99,12 @@ public interface ChuteConfig {
         @WithDefault("60s")
         Duration readTimeout();
 
+        /**
+         * Upper bound of one request attempt, sending a whole part included; empty means none (the read timeout
+         * still applies). If set, keep it above part size ÷ the slowest throughput you accept.
+         */
+        Optional<Duration> apiCallAttemptTimeout();
+
         /** External id the role's trust policy requires (AssumeRole only). */
         Optional<String> externalId();
 

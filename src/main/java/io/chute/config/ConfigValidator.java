@@ -71,6 +71,9 @@ public final class ConfigValidator {
         if (s3.maxConnections() < 1) {
             error(at + ".max-connections", "must be at least 1, was " + s3.maxConnections());
         }
+        if (s3.apiCallAttemptTimeout().isNegative()) {
+            error(at + ".api-call-attempt-timeout", "must be positive");
+        }
         TargetChecks.checkCredentials(at, s3, this::error);
     }
 
