@@ -579,7 +579,7 @@ PY
   for ((i = 0; i < 600 && same < 5; i++)); do
     sleep 1
     held=$(held_of)
-    if [ "$held" = "$last" ]; then same=$((same + 1)); else same=0; fi
+    if [ "$held" = "$last" ] && [ "$held" != 0 ]; then same=$((same + 1)); else same=0; fi
     last=$held
   done
   sleep 20   # a few retry/rescan cycles at full size
