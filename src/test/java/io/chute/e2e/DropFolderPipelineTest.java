@@ -5,7 +5,6 @@ import io.chute.testing.InjectS3Server;
 import io.chute.testing.S3ServerProcess;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,23 +42,11 @@ abstract class DropFolderPipelineTest {
     }
 
     private String objectSha(S3Client s3, String key) throws IOException {
-        try (var in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
-            return Files2.sha256(in);
-        }
+        return io.chute.testing.S3Objects.sha256(s3, BUCKET, key);
     }
 
     private static boolean exists(S3Client s3, String key) {
-        try {
-            s3.headObject(b -> b.bucket(BUCKET).key(key));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return io.chute.testing.S3Objects.exists(s3, BUCKET, key);
     }
 
     @Test

@@ -12,7 +12,6 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
@@ -54,21 +53,11 @@ class IngestTest {
     }
 
     private static boolean exists(S3Client s3, String key) {
-        try {
-            s3.headObject(b -> b.bucket(BUCKET).key(key));
-            return true;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return io.chute.testing.S3Objects.exists(s3, BUCKET, key);
     }
 
     private static String objectSha(S3Client s3, String key) throws IOException {
-        try (var in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
-            return Files2.sha256(in);
-        }
+        return io.chute.testing.S3Objects.sha256(s3, BUCKET, key);
     }
 
     private static Set<String> keysUnder(S3Client s3, String prefix) {

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,9 +66,7 @@ class PackagedDaemonIT {
     }
 
     private static String objectSha(S3Client s3, String key) throws IOException {
-        try (var in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
-            return Files2.sha256(in);
-        }
+        return io.chute.testing.S3Objects.sha256(s3, BUCKET, key);
     }
 
     @ParameterizedTest
@@ -252,14 +249,6 @@ class PackagedDaemonIT {
     }
 
     private static boolean exists(S3Client s3, String key) {
-        try {
-            s3.headObject(b -> b.bucket(BUCKET).key(key));
-            return true;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return io.chute.testing.S3Objects.exists(s3, BUCKET, key);
     }
 }

@@ -3,7 +3,6 @@ package io.chute.e2e;
 import io.chute.observability.ChuteMetrics;
 import io.chute.testing.Files2;
 import io.chute.testing.InjectS3Server;
-import io.chute.testing.S3ServerProcess;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
 import java.net.URL;
@@ -47,21 +45,11 @@ class TwoStoresTest {
     URL ready;
 
     private static boolean exists(S3Client s3, String key) {
-        try {
-            s3.headObject(b -> b.bucket(BUCKET).key(key));
-            return true;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return io.chute.testing.S3Objects.exists(s3, BUCKET, key);
     }
 
     private static String sha(S3Client s3, String key) throws IOException {
-        try (var in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
-            return Files2.sha256(in);
-        }
+        return io.chute.testing.S3Objects.sha256(s3, BUCKET, key);
     }
 
     @Test
