@@ -573,8 +573,8 @@ PY
   qpid=${CHUTE_PID[queued]}
   t0=$(now)
   mv "$WORK/staging/queued" "$WORK/drop/queued/queued"
-  # Held = queued + tracked by the gate; wait until the count stops growing (or 10 minutes).
-  held_of() { curl -s "${CHUTE_MGMT[queued]}/q/metrics" | awk '/^chute_(queue_depth|files_stabilizing)[ {]/ { s += $NF } END { printf "%.0f", s }'; }
+  # Held = queued + tracked by the gate + waiting on the retry timer; wait until the count stops growing (or 10 minutes).
+  held_of() { curl -s "${CHUTE_MGMT[queued]}/q/metrics" | awk '/^chute_(queue_depth|files_stabilizing|files_waiting_retry)[ {]/ { s += $NF } END { printf "%.0f", s }'; }
   last=-1; same=0
   for ((i = 0; i < 600 && same < 5; i++)); do
     sleep 1

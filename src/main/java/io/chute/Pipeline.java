@@ -119,6 +119,7 @@ public class Pipeline {
                 config.upload().retryBackoff(), config.upload().retryBackoffMax()),
                 queue, rule -> uploadEngine.lane(rule).files(), completion, ruleHealth, gate::seen, timer, observers);
         metrics.watch(gate);
+        metrics.watch(pool);
         watcher = new FolderWatcher(rules, metrics.watcherListener(this::seen));
         pool.start();
         timer.scheduleWithFixedDelay(this::tickQuietly, 0, config.watch().stabilityTick().toMillis(), TimeUnit.MILLISECONDS);

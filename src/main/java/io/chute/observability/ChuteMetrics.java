@@ -43,6 +43,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String CREDENTIAL_FAILURES = "chute.credential.refresh.failures";
     public static final String FILES_STABILIZING = "chute.files.stabilizing";
     public static final String FILES_NOT_STABILIZING = "chute.files.not.stabilizing";
+    public static final String FILES_WAITING_RETRY = "chute.files.waiting.retry";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -80,6 +81,11 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     /** Files held by the stability gate, waiting for their quiet period. */
     public void watch(StabilityGate gate) {
         registry.gauge(FILES_STABILIZING, gate, StabilityGate::trackedCount);
+    }
+
+    /** Files on the pool's retry timer: backing off after a failure, or waiting out their rule's pause. */
+    public void watch(UploaderPool pool) {
+        registry.gauge(FILES_WAITING_RETRY, pool, UploaderPool::waitingToRetry);
     }
 
     /**

@@ -61,6 +61,7 @@ public final class UploaderPool implements AutoCloseable {
     private final Listener listener;
     private final Map<java.nio.file.Path, Integer> attempts = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger waitingToRetry = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean running = true;
 
     public UploaderPool(Settings settings, UploadQueue queue, Function<DropRule, FileUploader> uploader, Completion completion,
@@ -192,10 +193,7 @@ public final class UploaderPool implements AutoCloseable {
                     retry.reason().tag(), retry.detail(), delay.toSeconds());
         }
         listener.retrying(file, retry, delay);
-        retryTimer.schedule(() -> {
-            queue.release(file.path());
-            backToGate.accept(new FileSeen(file.rule(), file.path()));
-        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        backToGateAfter(file, delay);
     }
 
     /**
@@ -209,10 +207,22 @@ public final class UploaderPool implements AutoCloseable {
         UploadOutcome.RetryLater why = new UploadOutcome.RetryLater(FailureReason.ofTag(failing.reason()),
                 failing.detail(), true);
         listener.waitingForRule(file, why, remaining);
+        backToGateAfter(file, remaining);
+    }
+
+    /** The file stays in flight (never picked twice) until the delay ends, then the gate sees it again. */
+    private void backToGateAfter(StableFile file, Duration delay) {
+        waitingToRetry.incrementAndGet();
         retryTimer.schedule(() -> {
+            waitingToRetry.decrementAndGet();
             queue.release(file.path());
             backToGate.accept(new FileSeen(file.rule(), file.path()));
-        }, remaining.toMillis(), TimeUnit.MILLISECONDS);
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Files waiting on the retry timer: failed attempts backing off and files waiting out their rule's pause. */
+    public int waitingToRetry() {
+        return waitingToRetry.get();
     }
 
     private void quarantine(StableFile file, String reason) {

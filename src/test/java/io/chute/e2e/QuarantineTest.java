@@ -124,6 +124,8 @@ class QuarantineTest {
         long puts = proxy.findAll(com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor(
                 com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/missing-bucket/.*"))).size();
         assertThat(puts).as("PUTs to the missing bucket while 40 files wait").isPositive().isLessThan(15);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                registry.find(ChuteMetrics.FILES_WAITING_RETRY).gauge().value() > 0);
         try (var files = Files.list(Profile.root().resolve("nobucket"))) {
             assertThat(files.filter(p -> p.getFileName().toString().startsWith("waiting-"))).hasSize(40);
         }

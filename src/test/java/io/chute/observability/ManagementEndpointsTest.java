@@ -146,7 +146,7 @@ class ManagementEndpointsTest {
         for (String name : List.of("chute_files_discovered_total", "chute_files_uploaded_total",
                 "chute_files_quarantined_total", "chute_uploaded_bytes_total", "chute_resent_bytes_total",
                 "chute_resumes_total", "chute_uploads_in_progress", "chute_queue_depth",
-                "chute_oldest_pending_age_seconds", "chute_files_stabilizing", "chute_part_duration_seconds_count",
+                "chute_oldest_pending_age_seconds", "chute_files_stabilizing", "chute_files_waiting_retry", "chute_part_duration_seconds_count",
                 "chute_watch_overflows_total", "chute_rescans_total", "chute_orphan_uploads_aborted_total",
                 "chute_files_not_stabilizing_total",
                 "chute_credential_refresh_failures_total")) {
