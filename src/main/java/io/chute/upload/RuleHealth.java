@@ -42,10 +42,15 @@ public final class RuleHealth {
         failing.remove(rule);
     }
 
-    /** How much longer the rule is paused, if it is. */
-    public Optional<Duration> pausedFor(String rule) {
+    /** A rule's current pause: why, and how much longer. */
+    public record Pause(Failing failing, Duration remaining) {
+    }
+
+    /** The rule's pause, if it is paused now (one read, so the answer is consistent). */
+    public Optional<Pause> pausedFor(String rule) {
         Instant now = clock.instant();
-        return failing(rule).filter(f -> f.pausedUntil().isAfter(now)).map(f -> Duration.between(now, f.pausedUntil()));
+        return failing(rule).filter(f -> f.pausedUntil().isAfter(now))
+                .map(f -> new Pause(f, Duration.between(now, f.pausedUntil())));
     }
 
     public Optional<Failing> failing(String rule) {

@@ -107,6 +107,11 @@ public final class UploaderPool implements AutoCloseable {
         MDC.put("path", file.path().toString());
         try {
             attempt(file);
+        } catch (RuntimeException bug) {
+            // Whatever failed (a listener, the bookkeeping), the file must not stay in flight: the next scan finds it.
+            LOG.errorf(bug, "rule=%s path=%s unexpected error; the file is released for the next scan",
+                    file.rule().name(), file.path());
+            release(file);
         } finally {
             MDC.remove("rule");
             MDC.remove("path");
@@ -114,7 +119,7 @@ public final class UploaderPool implements AutoCloseable {
     }
 
     private void attempt(StableFile file) {
-        java.util.Optional<Duration> paused = ruleHealth.pausedFor(file.rule().name());
+        java.util.Optional<RuleHealth.Pause> paused = ruleHealth.pausedFor(file.rule().name());
         if (paused.isPresent()) {
             waitOutPause(file, paused.get());
             return;
@@ -200,8 +205,9 @@ public final class UploaderPool implements AutoCloseable {
      * A paused rule's files wait for the pause to end without a request each: one failure pauses the rule, and
      * a queue of thousands does not turn into thousands of refused requests. No attempt is counted.
      */
-    private void waitOutPause(StableFile file, Duration remaining) {
-        RuleHealth.Failing failing = ruleHealth.failing(file.rule().name()).orElseThrow();
+    private void waitOutPause(StableFile file, RuleHealth.Pause pause) {
+        RuleHealth.Failing failing = pause.failing();
+        Duration remaining = pause.remaining();
         LOG.debugf("rule=%s path=%s waits %d ms for the rule's pause (%s)", file.rule().name(), file.path(),
                 remaining.toMillis(), failing.reason());
         UploadOutcome.RetryLater why = new UploadOutcome.RetryLater(FailureReason.ofTag(failing.reason()),
