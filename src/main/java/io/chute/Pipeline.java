@@ -34,6 +34,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -210,8 +211,18 @@ public class Pipeline {
         if (!config.s3().probe()) {
             return;
         }
-        guarantees = bucketsByClient().stream().map(t -> EndpointProbe.probe(t.s3(), t.bucket())).toList();
-        guarantees.forEach(EndpointProbe::log);
+        List<EndpointProbe.Guarantees> found = new ArrayList<>();
+        for (Target target : bucketsByClient()) {
+            EndpointProbe.Guarantees g = EndpointProbe.probe(target.lane().s3(), target.bucket());
+            EndpointProbe.log(g);
+            if (g.crc32cChecksums() && "auto".equals(config.upload().verify())) {
+                target.lane().objects().trustPutChecksums(target.bucket());
+                LOG.infof("bucket=%s small files are proven by the PutObject response's CRC32C (chute.upload.verify=auto);"
+                        + " multipart uploads are read back with HeadObject", target.bucket());
+            }
+            found.add(g);
+        }
+        guarantees = List.copyOf(found);
         for (EndpointProbe.Guarantees g : guarantees) {
             rules.stream().filter(r -> r.bucket().equals(g.bucket()) && !r.target().overwrite() && !g.conditionalWrites())
                     .forEach(r -> LOG.warnf("rule=%s has overwrite: false but bucket=%s does not enforce"
@@ -219,12 +230,15 @@ public class Pipeline {
         }
     }
 
-    private record Target(S3Client s3, String bucket) {
+    private record Target(UploadEngine.Lane lane, String bucket) {
+        S3Client s3() {
+            return lane.s3();
+        }
     }
 
-    /** Each distinct bucket of the rules with the client of its rule's connection. */
+    /** Each distinct bucket of the rules with the lane (client) of its rule's connection. */
     private List<Target> bucketsByClient() {
-        return rules.stream().map(r -> new Target(uploadEngine.lane(r).s3(), r.bucket())).distinct().toList();
+        return rules.stream().map(r -> new Target(uploadEngine.lane(r), r.bucket())).distinct().toList();
     }
 
     /** What the startup probe found per bucket; empty when the probe is off or has not run. */

@@ -25,7 +25,7 @@ public final class StatusRenderer {
                 .append(ago(now, status.path("startedAt"))).append('\n');
         rules(out, status.path("rules"));
         inFlight(out, status.path("inFlight"));
-        waiting(out, status.path("waiting"), now);
+        waiting(out, status.path("waiting"), status.path("waitingCounts"), now);
         recent(out, status.path("recent"), now);
         return out.toString();
     }
@@ -70,8 +70,19 @@ public final class StatusRenderer {
         }
     }
 
-    private static void waiting(StringBuilder out, JsonNode files, Instant now) {
-        header(out, "Waiting", files);
+    private static void waiting(StringBuilder out, JsonNode files, JsonNode counts, Instant now) {
+        long total = 0;
+        for (JsonNode n : counts) {
+            total += n.asLong(0);
+        }
+        if (total > files.size()) {
+            out.append('\n').append("Waiting (").append(total).append(", ").append(files.size()).append(" shown:");
+            counts.fields().forEachRemaining(e -> out.append(' ').append(e.getValue().asLong()).append(' ')
+                    .append(e.getKey()));
+            out.append(")\n");
+        } else {
+            header(out, "Waiting", files);
+        }
         for (JsonNode w : files) {
             out.append(String.format(Locale.ROOT, "  %-16s %-11s %s%s%n", text(w.path("rule")),
                     text(w.path("state")), text(w.path("path")), ago(now, w.path("since"))));
@@ -84,9 +95,10 @@ public final class StatusRenderer {
     private static void recent(StringBuilder out, JsonNode done, Instant now) {
         header(out, "Recent", done);
         for (JsonNode d : done) {
-            out.append(String.format(Locale.ROOT, "  %-16s %-11s %s -> s3://%s/%s, %s%s%n", text(d.path("rule")),
+            out.append(String.format(Locale.ROOT, "  %-16s %-11s %s -> s3://%s/%s, %s%s%s%n", text(d.path("rule")),
                     text(d.path("outcome")), text(d.path("path")), text(d.path("bucket")), text(d.path("key")),
-                    Units.bytes(d.path("bytes").asLong(0)), ago(now, d.path("finishedAt"))));
+                    Units.bytes(d.path("bytes").asLong(0)), hasText(d.path("verifiedBy"))
+                            ? ", verified by " + d.path("verifiedBy").asText() : "", ago(now, d.path("finishedAt"))));
         }
     }
 

@@ -168,6 +168,16 @@ public interface ChuteConfig {
         /** Capacity of the queue between the stability gate and the uploader pool. */
         @WithDefault("10000")
         int queueCapacity();
+
+        /**
+         * How a file sent with one PutObject is proven stored before its post-action: {@code auto} accepts the
+         * PutObject response when it echoes the CRC32C Chute computed and the startup probe
+         * ({@code chute.s3.probe}) showed that the bucket's endpoint refuses a body whose CRC32C differs, and reads
+         * the object back with HeadObject otherwise; {@code read-back} always reads it back. Multipart uploads
+         * are always read back.
+         */
+        @WithDefault("auto")
+        String verify();
     }
 
     interface Shutdown {

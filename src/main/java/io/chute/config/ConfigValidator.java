@@ -105,7 +105,14 @@ public final class ConfigValidator {
         if (upload.retryBackoff().isNegative() || upload.retryBackoff().isZero()) {
             error("chute.upload.retry-backoff", "must be positive");
         }
+        if (!VERIFY_MODES.contains(upload.verify())) {
+            error("chute.upload.verify", "must be one of " + String.join(", ", VERIFY_MODES) + ", was '"
+                    + upload.verify() + "'");
+        }
     }
+
+    /** Values of {@code chute.upload.verify}. */
+    public static final List<String> VERIFY_MODES = List.of("auto", "read-back");
 
     private void checkRule(String at, Rule rule, Set<String> names, List<Path> folders, Path stateDir) {
         if (rule.name().isBlank()) {

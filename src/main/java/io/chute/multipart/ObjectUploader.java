@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
@@ -25,7 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +38,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Stores one file as one object: PutObject below the multipart threshold, otherwise a multipart upload whose
  * parts run in parallel on the shared part executor. Every part carries its CRC32C and MD5; the source is
- * re-checked after each read; HeadObject confirms size and checksum before a proof is returned.
+ * re-checked after each read; HeadObject confirms size and checksum before a proof is returned, except for a
+ * PutObject to a bucket whose endpoint was shown to check checksums (see {@link #trustPutChecksums}).
  * <p>
  * Errors propagate as thrown: {@link SourceChangedException}, {@link VerificationFailedException}, SDK
  * exceptions, {@link IOException}; the upload stage classifies them. Nothing here aborts an upload on failure:
@@ -54,6 +58,7 @@ public final class ObjectUploader {
     private final ObjectVerifier verifier;
     private final NoOverwrite noOverwrite;
     private final boolean fullObjectChecksum;
+    private final Set<String> checksumCheckingBuckets = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
 
     public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
@@ -76,6 +81,17 @@ public final class ObjectUploader {
      */
     public void stopStartingParts() {
         stopping = true;
+    }
+
+    /**
+     * From now on, a PutObject to {@code bucket} is proven by its own response instead of a HeadObject read-back:
+     * the endpoint was shown (by the startup probe) to refuse a body whose CRC32C differs from the one sent, so a
+     * 200 that echoes the CRC32C Chute computed over the file means S3 stored exactly {@code Content-Length} bytes
+     * with that checksum. A response without the echo still falls back to HeadObject. Multipart uploads are
+     * always read back.
+     */
+    public void trustPutChecksums(String bucket) {
+        checksumCheckingBuckets.add(bucket);
     }
 
     /** Whether a file of this size goes through multipart upload (and so through a checkpoint). */
@@ -107,9 +123,10 @@ public final class ObjectUploader {
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .build();
+        PutObjectResponse response;
         try {
-            s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
-                    request.options().contentTypeOrDefault()));
+            response = s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size),
+                    size, request.options().contentTypeOrDefault()));
         } catch (S3Exception e) {
             if (!NoOverwrite.isPreconditionFailed(e)) {
                 throw e;
@@ -118,6 +135,10 @@ public final class ObjectUploader {
         }
         listener.bytesSent(request.file(), size);
         ensureUnchanged(request);
+        if (checksumCheckingBuckets.contains(request.bucket()) && digest.crc32cBase64().equals(response.checksumCRC32C())) {
+            return new ObjectProof(request.bucket(), request.key(), size, ObjectVerifier.unquote(response.eTag()),
+                    response.checksumCRC32C(), ObjectProof.PUT_RESPONSE_CRC32C);
+        }
         return verifier.verify(request, List.of(digest), false, null);
     }
 

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
@@ -97,7 +99,7 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
             t.bytes.addAndGet(done.proof().sizeInBytes());
             remember(recent, new StatusReport.Recent(file.rule().name(), file.path().toString(), done.proof().bucket(),
                     done.proof().key(), done.proof().sizeInBytes(), clock.instant().toString(),
-                    done.resumed() ? "RESUMED" : "UPLOADED"));
+                    done.resumed() ? "RESUMED" : "UPLOADED", done.proof().verifiedBy()));
         } else if (outcome instanceof UploadOutcome.RetryLater || outcome instanceof UploadOutcome.Rejected) {
             t.failed.incrementAndGet();
         }
@@ -125,7 +127,7 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         remember(quarantined, new StatusReport.Waiting(file.rule().name(), file.path().toString(),
                 StatusReport.State.QUARANTINED, now, reason));
         remember(recent, new StatusReport.Recent(file.rule().name(), file.path().toString(), file.rule().bucket(),
-                null, file.identity().sizeInBytes(), now, "QUARANTINED"));
+                null, file.identity().sizeInBytes(), now, "QUARANTINED", null));
     }
 
     /** A consistent-enough snapshot: each part is read atomically, the parts at slightly different instants. */
@@ -134,32 +136,47 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         List<StatusReport.Rule> ruleRows = rules.stream().map(this::ruleRow).toList();
         List<StatusReport.InFlight> uploading = inFlight.values().stream().map(UploadProgress::snapshot)
                 .sorted(Comparator.comparing(StatusReport.InFlight::startedAt)).toList();
-        return new StatusReport(startedAt.toString(), now.toString(), ruleRows, uploading, waiting(now),
-                copyNewestFirst(recent));
+        Map<StatusReport.State, Integer> counts = new EnumMap<>(StatusReport.State.class);
+        List<StatusReport.Waiting> waiting = waiting(now, counts);
+        return new StatusReport(startedAt.toString(), now.toString(), ruleRows, uploading, waiting,
+                copyNewestFirst(recent), counts);
     }
 
-    private List<StatusReport.Waiting> waiting(Instant now) {
+    /** At most {@link StatusReport#SHOWN_PER_STATE} files per state, in the order they will be served. */
+    private List<StatusReport.Waiting> waiting(Instant now, Map<StatusReport.State, Integer> counts) {
+        int shown = StatusReport.SHOWN_PER_STATE;
         List<StatusReport.Waiting> out = new ArrayList<>();
         retrying.values().removeIf(r -> !r.retryAt().isAfter(now));
+        int retries = 0;
         for (Retry r : retrying.values()) {
-            out.add(new StatusReport.Waiting(r.rule(), r.path().toString(), StatusReport.State.RETRYING,
-                    r.since().toString(), r.detail()));
+            if (retries++ < shown) {
+                out.add(new StatusReport.Waiting(r.rule(), r.path().toString(), StatusReport.State.RETRYING,
+                        r.since().toString(), r.detail()));
+            }
         }
+        counts.put(StatusReport.State.RETRYING, retries);
         List<UploadQueue.Queued> order = queued.get();
-        for (UploadQueue.Queued q : order) {
+        for (UploadQueue.Queued q : order.subList(0, Math.min(shown, order.size()))) {
             out.add(new StatusReport.Waiting(q.file().rule().name(), q.file().path().toString(),
                     StatusReport.State.QUEUED, q.queuedAt().toString(),
                     "queued at position " + q.position() + " of " + order.size()));
         }
+        counts.put(StatusReport.State.QUEUED, order.size());
+        int stabilizingCount = 0;
         for (StabilityGate.Waiting w : stabilizing.get()) {
             if (retrying.containsKey(w.path())) {
                 continue;
             }
-            out.add(new StatusReport.Waiting(w.rule().name(), w.path().toString(), StatusReport.State.STABILIZING,
-                    w.unchangedSince().toString(), "stabilizing: unchanged since " + w.unchangedSince()
-                    + ", needs " + w.rule().quietPeriod().toSeconds() + "s of quiet"));
+            if (stabilizingCount++ < shown) {
+                out.add(new StatusReport.Waiting(w.rule().name(), w.path().toString(), StatusReport.State.STABILIZING,
+                        w.unchangedSince().toString(), "stabilizing: unchanged since " + w.unchangedSince()
+                        + ", needs " + w.rule().quietPeriod().toSeconds() + "s of quiet"));
+            }
         }
-        out.addAll(copyNewestFirst(quarantined));
+        counts.put(StatusReport.State.STABILIZING, stabilizingCount);
+        List<StatusReport.Waiting> recentQuarantines = copyNewestFirst(quarantined);
+        out.addAll(recentQuarantines);
+        counts.put(StatusReport.State.QUARANTINED, recentQuarantines.size());
         return out;
     }
 

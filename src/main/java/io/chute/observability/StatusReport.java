@@ -3,15 +3,20 @@ package io.chute.observability;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The JSON document served at {@code GET /q/status} on the management interface. Field names are a contract
  * with {@code chute status} and with operators' scripts: add fields, never rename them. Times are ISO-8601
- * UTC strings.
+ * UTC strings. {@code waiting} lists at most {@value #SHOWN_PER_STATE} files per state, so the document stays
+ * small with 100,000 files waiting; {@code waitingCounts} has the full count per state.
  */
 @RegisterForReflection
 public record StatusReport(String startedAt, String now, List<Rule> rules, List<InFlight> inFlight,
-                           List<Waiting> waiting, List<Recent> recent) {
+                           List<Waiting> waiting, List<Recent> recent, Map<State, Integer> waitingCounts) {
+
+    /** Files listed per waiting state; the rest are only counted. */
+    public static final int SHOWN_PER_STATE = 250;
 
     /** Per-rule totals since start; {@code pausedReason} is null while the rule can upload. */
     @RegisterForReflection
@@ -48,10 +53,12 @@ public record StatusReport(String startedAt, String now, List<Rule> rules, List<
 
     /**
      * A finished file: {@code outcome} is {@code UPLOADED}, {@code RESUMED} (uploaded by resuming a checkpointed
-     * upload) or {@code QUARANTINED} ({@code key} null: the key may not have been resolved).
+     * upload) or {@code QUARANTINED} ({@code key} null: the key may not have been resolved). {@code verifiedBy}
+     * says how S3 confirmed the object before the post-action: {@code crc32c} or {@code md5-etag} read back with
+     * HeadObject, or {@code put-response-crc32c} (null for quarantined files).
      */
     @RegisterForReflection
     public record Recent(String rule, String path, String bucket, String key, long bytes, String finishedAt,
-                         String outcome) {
+                         String outcome, String verifiedBy) {
     }
 }

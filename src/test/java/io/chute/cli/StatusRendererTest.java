@@ -53,6 +53,22 @@ class StatusRendererTest {
     }
 
     @Test
+    void aLongWaitingList_saysHowManyFilesWaitInAll_andHowManyAreShown() throws Exception {
+        String text = StatusRenderer.render(new ObjectMapper().readTree("""
+                {"now": "2026-11-23T01:00:00Z",
+                 "waiting": [{"rule": "inbox", "path": "/data/inbox/q1.bin", "state": "QUEUED",
+                              "detail": "queued at position 1 of 100000"}],
+                 "waitingCounts": {"STABILIZING": 0, "QUEUED": 100000, "RETRYING": 3, "QUARANTINED": 0},
+                 "recent": [{"rule": "inbox", "path": "/data/inbox/a.bin", "bucket": "b", "key": "a.bin",
+                             "bytes": 10, "outcome": "UPLOADED", "verifiedBy": "put-response-crc32c"}]}
+                """));
+
+        assertThat(text).contains("Waiting (100003, 1 shown: 0 STABILIZING 100000 QUEUED 3 RETRYING 0 QUARANTINED)",
+                "queued at position 1 of 100000",
+                "  inbox            UPLOADED    /data/inbox/a.bin -> s3://b/a.bin, 10 B, verified by put-response-crc32c");
+    }
+
+    @Test
     void missingAndNullFields_renderAsUnknown_notAsAnError() throws Exception {
         String text = StatusRenderer.render(new ObjectMapper().readTree("""
                 {"inFlight": [{"path": "/x/y.bin", "bytesDone": 10, "bytesTotal": null, "etaSeconds": null}],

@@ -79,6 +79,15 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void validate_unknownVerifyMode_namesTheAcceptedValues() throws Exception {
+        Map<String, String> p = validRule();
+        p.put("chute.upload.verify", "never");
+        assertThat(validate(p)).containsExactly("chute.upload.verify: must be one of auto, read-back, was 'never'");
+        p.put("chute.upload.verify", "read-back");
+        assertThat(validate(p)).isEmpty();
+    }
+
+    @Test
     void validate_missingFolder_namesTheRuleProperty() throws Exception {
         Map<String, String> p = validRule();
         p.put("chute.rules[0].path", tmp.resolve("absent").toString());

@@ -55,6 +55,8 @@ class QuarantineTest {
             return Map.ofEntries(Map.entry("chute.daemon", "true"),
                     Map.entry("chute.state-dir", root().resolve("state").toString()),
                     Map.entry("chute.upload.retry-backoff", "200ms"),
+                    // the unverifiable file's HeadObject fails: small files must be read back for that to matter
+                    Map.entry("chute.upload.verify", "read-back"),
                     Map.entry("chute.watch.stability-tick", "100ms"),
                     Map.entry("chute.rules[0].name", "q"),
                     Map.entry("chute.rules[0].path", root().resolve("drop").toString()),

@@ -196,12 +196,26 @@ class ManagementEndpointsTest {
             JsonPath board = statusJson();
             assertThat(board.getList("inFlight.path")).doesNotContain(path);
             Map<String, Object> done = board.getMap("recent.find { it.path == '" + path + "' }");
-            assertThat(done).containsEntry("outcome", "UPLOADED").containsEntry("key", "main/big.bin");
+            assertThat(done).containsEntry("outcome", "UPLOADED").containsEntry("key", "main/big.bin")
+                    .as("a multipart object is always read back").containsEntry("verifiedBy", "crc32c");
             assertThat(((Number) done.get("bytes")).longValue()).isEqualTo(size);
         });
         JsonPath board = statusJson();
         assertThat(board.getLong("rules.find { it.name == 'main' }.bytesUploaded")).isGreaterThanOrEqualTo(size);
         assertThat(board.getString("startedAt")).isNotBlank();
+    }
+
+    @Test
+    void status_smallFileOnAProbedStore_isProvenByItsPutResponse_andCountsAreGiven() throws Exception {
+        Path small = folder("main").resolve("small-proof.csv");
+        Files.writeString(small, "a,b\n1,2\n");
+        String path = small.toString();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Map<String, Object> done = statusJson().getMap("recent.find { it.path == '" + path + "' }");
+            assertThat(done).as("recent entry").isNotNull().containsEntry("outcome", "UPLOADED")
+                    .containsEntry("verifiedBy", "put-response-crc32c");
+        });
+        assertThat(statusJson().getMap("waitingCounts")).containsKeys("STABILIZING", "QUEUED", "RETRYING", "QUARANTINED");
     }
 
     @Test

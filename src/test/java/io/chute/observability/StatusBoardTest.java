@@ -86,6 +86,35 @@ class StatusBoardTest {
     }
 
     @Test
+    void hundredThousandQueuedFiles_listOnlyTheFirstOnes_butCountAllOfThem() {
+        StatusBoard board = board();
+        for (int i = 0; i < 100_000; i++) {
+            queued.add(new UploadQueue.Queued(file("q-" + i + ".bin", 10), clock.instant(), i + 1));
+        }
+        stabilizing.add(new StabilityGate.Waiting(rule(), folder.resolve("s.bin"), clock.instant(), clock.instant(),
+                "stabilizing"));
+
+        StatusReport report = board.report();
+
+        assertThat(report.waiting()).hasSize(StatusReport.SHOWN_PER_STATE + 1);
+        assertThat(report.waiting().get(0).detail()).isEqualTo("queued at position 1 of 100000");
+        assertThat(report.waitingCounts()).containsEntry(StatusReport.State.QUEUED, 100_000)
+                .containsEntry(StatusReport.State.STABILIZING, 1).containsEntry(StatusReport.State.RETRYING, 0)
+                .containsEntry(StatusReport.State.QUARANTINED, 0);
+    }
+
+    @Test
+    void recentUpload_saysHowS3ConfirmedIt() {
+        StatusBoard board = board();
+        StableFile f = file("v.bin", 100);
+        board.started(f);
+        board.finished(f, new UploadOutcome.Completed(new ObjectProof("bucket", "in/v.bin", 100, "etag", "crc",
+                ObjectProof.PUT_RESPONSE_CRC32C), false), Duration.ofMillis(5));
+
+        assertThat(board.report().recent().get(0).verifiedBy()).isEqualTo("put-response-crc32c");
+    }
+
+    @Test
     void uploadBeforeItsFirstAcknowledgedPart_hasNoRateAndNoEta() {
         StatusBoard board = board();
         StableFile f = file("a.bin", 10 * MIB);
