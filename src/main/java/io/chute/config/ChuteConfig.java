@@ -105,6 +105,15 @@ public interface ChuteConfig {
          */
         Optional<Duration> apiCallAttemptTimeout();
 
+        /**
+         * Over a plain-HTTP endpoint, have SigV4 hash every payload byte (the SDK's default there). Off (the
+         * default), bodies are sent as {@code UNSIGNED-PAYLOAD}, as over HTTPS: the signature still covers every
+         * header, including the CRC32C and Content-MD5 Chute computed and the store checks. Turn it on only for a
+         * plain-HTTP network where an attacker on the path is a concern (better: use HTTPS).
+         */
+        @WithDefault("false")
+        boolean signPayloadOverHttp();
+
         /** External id the role's trust policy requires (AssumeRole only). */
         Optional<String> externalId();
 

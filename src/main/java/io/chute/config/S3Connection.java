@@ -12,7 +12,7 @@ import java.util.Optional;
  * overrides applied. Equal values mean one shared client. The identity fields (static keys, profile, role ARN,
  * external id, source profile) are overridden as a whole: a rule that sets any of them takes none of the global
  * ones, so global and rule credentials never mix. Every other field falls back to the global value one by one.
- * Pool size and timeouts are global only; an {@code apiCallAttemptTimeout} of zero means none.
+ * Pool size, timeouts and payload signing are global only; an {@code apiCallAttemptTimeout} of zero means none.
  */
 public record S3Connection(
         Optional<URI> endpoint,
@@ -33,7 +33,8 @@ public record S3Connection(
         int maxConnections,
         Duration connectTimeout,
         Duration readTimeout,
-        Duration apiCallAttemptTimeout) {
+        Duration apiCallAttemptTimeout,
+        boolean signPayloadOverHttp) {
 
     /** The global connection, {@code chute.s3}. */
     public static S3Connection of(S3Settings s3) {
@@ -41,7 +42,7 @@ public record S3Connection(
                 s3.externalId(), s3.roleSessionName(), s3.roleSessionDuration(), s3.sourceProfile(), s3.stsEndpoint(),
                 s3.accessKeyId(), s3.secretAccessKey(), s3.trustAllCertificates(), s3.fullObjectChecksum(),
                 s3.maxParts(), s3.maxConnections(), s3.connectTimeout(), s3.readTimeout(),
-                s3.apiCallAttemptTimeout().orElse(Duration.ZERO));
+                s3.apiCallAttemptTimeout().orElse(Duration.ZERO), s3.signPayloadOverHttp());
     }
 
     /** The connection of a rule: {@code global} with the rule's overrides applied. */
@@ -64,7 +65,8 @@ public record S3Connection(
                 identity ? o.accessKeyId() : accessKeyId,
                 identity ? o.secretAccessKey() : secretAccessKey,
                 o.trustAllCertificates().orElse(trustAllCertificates), o.fullObjectChecksum().orElse(fullObjectChecksum),
-                o.maxParts().orElse(maxParts), maxConnections, connectTimeout, readTimeout, apiCallAttemptTimeout);
+                o.maxParts().orElse(maxParts), maxConnections, connectTimeout, readTimeout, apiCallAttemptTimeout,
+                signPayloadOverHttp);
     }
 
     /** Identifies the endpoint in sidecars and the ledger, so a checkpoint is never resumed against another store. */

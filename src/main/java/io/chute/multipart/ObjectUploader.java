@@ -84,11 +84,12 @@ public final class ObjectUploader {
     }
 
     /**
-     * From now on, a PutObject to {@code bucket} is proven by its own response instead of a HeadObject read-back:
-     * the endpoint was shown (by the startup probe) to refuse a body whose CRC32C differs from the one sent, so a
-     * 200 that echoes the CRC32C Chute computed over the file means S3 stored exactly {@code Content-Length} bytes
-     * with that checksum. A response without the echo still falls back to HeadObject. Multipart uploads are
-     * always read back.
+     * {@code bucket}'s endpoint was shown (by the startup probe) to refuse a body whose CRC32C differs from the
+     * one sent and to report CRC32C on HeadObject. From now on, for that bucket: a PutObject is proven by its own
+     * response instead of a HeadObject read-back, since a 200 that echoes the CRC32C Chute computed over the file
+     * means S3 stored exactly {@code Content-Length} bytes with that checksum (a response without the echo still
+     * falls back to HeadObject; multipart uploads are always read back); and no MD5 is computed or sent, since
+     * the CRC32C is checked on every request and verified on the stored object.
      */
     public void trustPutChecksums(String bucket) {
         checksumCheckingBuckets.add(bucket);
@@ -117,7 +118,7 @@ public final class ObjectUploader {
         long size = request.identity().sizeInBytes();
         listener.planned(new TransferListener.Plan(request.file(), request.bucket(), request.key(), null, size,
                 1, 0, 0));
-        PartDigest digest = PartDigest.of(channel, 0, size);
+        PartDigest digest = PartDigest.of(channel, 0, size, needsMd5(request));
         ensureUnchanged(request);
         PutObjectRequest put = request.options().applyTo(PutObjectRequest.builder())
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
@@ -301,7 +302,7 @@ public final class ObjectUploader {
         long started = System.nanoTime();
         long offset = session.plan().offsetOf(partNumber);
         long length = session.plan().lengthOf(partNumber);
-        PartDigest digest = PartDigest.of(channel, offset, length);
+        PartDigest digest = PartDigest.of(channel, offset, length, needsMd5(request));
         ensureUnchanged(request);
         UploadPartRequest part = UploadPartRequest.builder()
                 .bucket(session.bucket()).key(session.key()).uploadId(session.uploadId())
@@ -381,7 +382,12 @@ public final class ObjectUploader {
 
     private static PartDigest digestOf(CompletedPart part) {
         java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
-        return new PartDigest(b64.decode(part.crc32c()), b64.decode(part.md5()));
+        return new PartDigest(b64.decode(part.crc32c()), part.md5() == null ? null : b64.decode(part.md5()));
+    }
+
+    /** MD5 is the fallback evidence for stores that do not check or report CRC32C. */
+    private boolean needsMd5(ObjectRequest request) {
+        return !checksumCheckingBuckets.contains(request.bucket());
     }
 
     private static void ensureUnchanged(ObjectRequest request) throws IOException {

@@ -66,6 +66,9 @@ public final class S3ClientFactory {
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         settings.endpoint().ifPresent(builder::endpointOverride);
+        if (!settings.signPayloadOverHttp()) {
+            builder.putAuthScheme(new UnsignedPayloadOverHttp());
+        }
         if (!settings.apiCallAttemptTimeout().isZero()) {
             builder.overrideConfiguration(o -> o.apiCallAttemptTimeout(settings.apiCallAttemptTimeout()));
         }

@@ -32,6 +32,9 @@ import java.util.concurrent.Executors;
 import java.util.zip.CRC32C;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
 import static com.github.tomakehurst.wiremock.client.WireMock.headRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
@@ -91,6 +94,8 @@ class PutResponseVerificationTest {
         assertThat(proof.verifiedBy()).isEqualTo(ObjectProof.PUT_RESPONSE_CRC32C);
         assertThat(proof.checksum()).isEqualTo(crc32cOf(file));
         wire.verify(0, headRequestedFor(urlPathEqualTo("/bucket/a.bin")));
+        wire.verify(1, putRequestedFor(urlPathEqualTo("/bucket/a.bin")).withoutHeader("Content-MD5")
+                .withHeader("x-amz-checksum-crc32c", equalTo(crc32cOf(file))));
     }
 
     @Test
@@ -129,6 +134,7 @@ class PutResponseVerificationTest {
 
         assertThat(proof.verifiedBy()).isEqualTo("crc32c");
         wire.verify(1, headRequestedFor(urlPathEqualTo("/bucket/d.bin")));
+        wire.verify(1, putRequestedFor(urlPathEqualTo("/bucket/d.bin")).withHeader("Content-MD5", matching(".+")));
     }
 
     /** The real servers: the probe passes, and their PutObject answers carry the CRC32C, so no read-back is needed. */
@@ -150,6 +156,44 @@ class PutResponseVerificationTest {
 
             assertThat(proof.verifiedBy()).isEqualTo(ObjectProof.PUT_RESPONSE_CRC32C);
             byte[] stored = real.getObject(b -> b.bucket("echo").key("e.bin"), ResponseTransformer.toBytes())
+                    .asByteArray();
+            assertThat(stored).isEqualTo(Files.readAllBytes(file));
+        }
+    }
+
+    /** Parts without Content-MD5 on a trusted bucket: the multipart object is still read back, by its CRC32C. */
+    @ParameterizedTest
+    @EnumSource(S3ServerProcess.Kind.class)
+    void realServers_multipartWithoutMd5_isReadBackByItsCrc32c(S3ServerProcess.Kind kind) throws Exception {
+        try (S3ServerProcess server = S3ServerProcess.start(kind); S3Client real = server.newClient()) {
+            server.createBucket("echo");
+            ObjectUploader engine = new ObjectUploader(real, parts, 5 * MIB, 5 * MIB, 10_000, false,
+                    new TransferListener() {
+                    });
+            engine.trustPutChecksums("echo");
+            Path file = file("m.bin", (int) (12 * MIB + 77));
+            java.util.List<CompletedPart> journaled = new java.util.concurrent.CopyOnWriteArrayList<>();
+            UploadJournal journal = new UploadJournal() {
+                @Override
+                public void started(MultipartSession session) {
+                }
+
+                @Override
+                public void resumed(MultipartSession session, java.util.Collection<CompletedPart> confirmed) {
+                }
+
+                @Override
+                public void partCompleted(CompletedPart part) {
+                    journaled.add(part);
+                }
+            };
+
+            ObjectProof proof = engine.upload(new ObjectRequest(file, FileIdentity.of(file), "echo", "m.bin",
+                    ObjectOptions.DEFAULTS), journal, Optional.empty());
+
+            assertThat(proof.verifiedBy()).isEqualTo("crc32c");
+            assertThat(journaled).hasSize(3).allSatisfy(p -> assertThat(p.md5()).isNull());
+            byte[] stored = real.getObject(b -> b.bucket("echo").key("m.bin"), ResponseTransformer.toBytes())
                     .asByteArray();
             assertThat(stored).isEqualTo(Files.readAllBytes(file));
         }
