@@ -507,6 +507,12 @@ rm -f "$WORK/data/warmup.bin"
 
 make_small_set
 echo "$SMALL_N" > "$WORK/small-n.txt"
+# A long-running daemon has uploaded small files before: one unrecorded small-file drop per Chute daemon, so
+# its PutObject path is JIT-compiled as in production (the peers are one-shot processes; they start cold in
+# production too).
+for s in $SERVERS; do
+  [[ " $TOOLS " == *" chute "* ]] && [[ " $SMALL_TOOLS " == *" chute "* ]] && chute_small_drop "$s" warmup > /dev/null
+done
 for ((run = 1; run <= RUNS; run++)); do
   read -r -a order <<< "$SMALL_TOOLS"
   shift_by=$(( (run - 1) % ${#order[@]} ))

@@ -43,10 +43,19 @@ public final class Completion {
         return receipts.find(rule.name(), file, identity);
     }
 
-    /** Records the verified upload and applies the rule's post-action. */
+    /**
+     * Records the verified upload and applies the rule's post-action. Only {@code keep} rules write a receipt
+     * (fsync'd): it is what stops an unchanged kept file from being uploaded again. For {@code delete} and
+     * {@code move} the source is gone right after, and a crash in between is already safe without one: the
+     * restarted daemon finds the file again, a multipart checkpoint leads to the completed object (verified
+     * against the file), and a small file is put again with the same bytes under the same key. A receipt there
+     * would cost an fsync per file to save one request after a crash.
+     */
     public void uploaded(StableFile file, ObjectProof proof) throws IOException {
         CrashPoint.AFTER_VERIFY.reached();
-        receipts.record(file.rule().name(), file.path(), file.identity(), proof, clock.instant());
+        if (file.rule().afterUpload() == AfterUpload.KEEP) {
+            receipts.record(file.rule().name(), file.path(), file.identity(), proof, clock.instant());
+        }
         CrashPoint.AFTER_RECEIPT.reached();
         finish(file.rule(), file.path());
     }
