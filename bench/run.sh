@@ -11,7 +11,9 @@
 #   AWS_BIN (aws executable, default: first on PATH), CHUTE_QUIET_PERIOD (500ms), SERVERS ("s3proxy s3mock"),
 #   TOOLS ("chute aws-default aws-tuned rclone"), CHUTE_EXTRA_OPTS (extra -D flags for the daemon), JFR=1,
 #   SERVER_XMX (heap of the S3 servers, default 1g), SMALL_N (2000), SMALL_BYTES (65536),
-#   SMALL_TOOLS ("chute aws-default rclone"), QUEUED_N (files for --queued, default 100000).
+#   SMALL_TOOLS ("chute aws-default rclone"), QUEUED_N (files for --queued, default 100000), QUEUED_HISTO=1
+#   (keep a heap class histogram and, with CHUTE_EXTRA_OPTS=-XX:NativeMemoryTracking=summary, a native memory
+#   summary of the queued daemon in bench/work/).
 # See bench/README.md. Everything listens on 127.0.0.1 only. Results: stdout and bench/results/<date>.md.
 set -Eeuo pipefail
 
@@ -591,6 +593,10 @@ PY
   sleep 20   # a few retry/rescan cycles at full size
   rss=$(awk '/VmRSS/ { print $2 }' "/proc/$qpid/status"); hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$qpid/status")
   cpu=$(proc_cpu "$qpid")
+  if [ "${QUEUED_HISTO:-0}" = 1 ]; then   # where the memory goes: live heap by class, and JVM native memory
+    jcmd "$qpid" GC.class_histogram > "$WORK/queued-histogram.txt" 2>&1 || true
+    jcmd "$qpid" VM.native_memory summary > "$WORK/queued-nmt.txt" 2>&1 || true
+  fi
   echo "queued $s $QUEUED_N $(held_of) $hwm $rss" >> "$NOTES.queued"
   log "queued: $QUEUED_N files, held by chute: $(held_of), peak RSS $((hwm / 1024)) MiB, RSS now $((rss / 1024)) MiB"
 fi

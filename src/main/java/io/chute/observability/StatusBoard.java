@@ -35,7 +35,12 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
 
     static final int RING = 100;
 
-    private record Retry(String rule, Path path, Instant since, Instant retryAt, String detail) {
+    /** Kept per retrying file (there may be 100,000 behind a paused rule): the detail text is made only when shown. */
+    private record Retry(String rule, Path path, Instant since, Instant retryAt, UploadOutcome.RetryLater failure) {
+        String detail() {
+            return (failure.ruleWide() ? "rule paused: " : "") + failure.reason().tag() + ": " + failure.detail()
+                    + "; retry after " + retryAt;
+        }
     }
 
     private static final class Totals {
@@ -108,10 +113,7 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
     @Override
     public void retrying(StableFile file, UploadOutcome.RetryLater failure, Duration delay) {
         Instant now = clock.instant();
-        Instant at = now.plus(delay);
-        String detail = (failure.ruleWide() ? "rule paused: " : "") + failure.reason().tag() + ": " + failure.detail()
-                + "; retry after " + at;
-        retrying.put(file.path(), new Retry(file.rule().name(), file.path(), now, at, detail));
+        retrying.put(file.path(), new Retry(file.rule().name(), file.path(), now, now.plus(delay), failure));
     }
 
     /** Shown like a retry: the file is tried again when its rule's pause ends. */

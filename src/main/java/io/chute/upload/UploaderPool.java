@@ -58,6 +58,9 @@ public final class UploaderPool implements AutoCloseable {
     private final RuleHealth ruleHealth;
     private final Consumer<FileSeen> backToGate;
     private final ScheduledExecutorService retryTimer;
+    private static final long DUE_GRAIN_MILLIS = 100;
+    /** Files on the retry timer by due slot (monotonic milliseconds ÷ {@link #DUE_GRAIN_MILLIS}). */
+    private final Map<Long, List<StableFile>> dueBySlot = new ConcurrentHashMap<>();
     private final Listener listener;
     private final Map<java.nio.file.Path, Integer> attempts = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -216,14 +219,32 @@ public final class UploaderPool implements AutoCloseable {
         backToGateAfter(file, remaining);
     }
 
-    /** The file stays in flight (never picked twice) until the delay ends, then the gate sees it again. */
+    /**
+     * The file stays in flight (never picked twice) until the delay ends, then the gate sees it again. Files due
+     * in the same {@value #DUE_GRAIN_MILLIS} ms slot share one timer task and one list: a paused rule's files all
+     * wait for the same instant (the pause's end), so 100,000 of them cost one task, not 100,000.
+     */
     private void backToGateAfter(StableFile file, Duration delay) {
         waitingToRetry.incrementAndGet();
-        retryTimer.schedule(() -> {
+        long now = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+        long slot = (now + delay.toMillis() + DUE_GRAIN_MILLIS - 1) / DUE_GRAIN_MILLIS;
+        dueBySlot.compute(slot, (s, batch) -> {
+            if (batch == null) {
+                batch = new ArrayList<>();
+                retryTimer.schedule(() -> backToGate(s), Math.max(0, s * DUE_GRAIN_MILLIS - now), TimeUnit.MILLISECONDS);
+            }
+            batch.add(file);
+            return batch;
+        });
+    }
+
+    private void backToGate(long slot) {
+        List<StableFile> due = dueBySlot.remove(slot);
+        for (StableFile file : due == null ? List.<StableFile>of() : due) {
             waitingToRetry.decrementAndGet();
             queue.release(file.path());
             backToGate.accept(new FileSeen(file.rule(), file.path()));
-        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Files waiting on the retry timer: failed attempts backing off and files waiting out their rule's pause. */
