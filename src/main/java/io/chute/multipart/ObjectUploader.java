@@ -54,11 +54,22 @@ public final class ObjectUploader {
     private final ObjectVerifier verifier;
     private final NoOverwrite noOverwrite;
     private final boolean fullObjectChecksum;
+    private final FlowControl flow;
     private volatile boolean stopping;
 
+    /** An engine without limits beyond its part executor (tests of this class). */
     public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
                           long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
                           TransferListener listener) {
+        this(s3, partExecutor, multipartThresholdInBytes, configuredPartSizeInBytes, maxParts, fullObjectChecksum,
+                listener, FlowControl.unlimited());
+    }
+
+    /** An engine whose parts and PutObject bodies go through {@code flow}'s part gate and byte budget. */
+    public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
+                          long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
+                          TransferListener listener, FlowControl flow) {
+        this.flow = flow;
         this.fullObjectChecksum = fullObjectChecksum;
         this.s3 = s3;
         this.partExecutor = partExecutor;
@@ -107,9 +118,10 @@ public final class ObjectUploader {
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .build();
-        try {
+        try (FlowControl.Permit permit = flow.sendObject(size)) {
             s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
                     request.options().contentTypeOrDefault()));
+            permit.sent();
         } catch (S3Exception e) {
             if (!NoOverwrite.isPreconditionFailed(e)) {
                 throw e;
@@ -276,7 +288,7 @@ public final class ObjectUploader {
     }
 
     private CompletedPart sendPart(ObjectRequest request, FileChannel channel, MultipartSession session,
-                                   int partNumber, UploadJournal journal) throws IOException {
+                                   int partNumber, UploadJournal journal) throws IOException, InterruptedException {
         long started = System.nanoTime();
         long offset = session.plan().offsetOf(partNumber);
         long length = session.plan().lengthOf(partNumber);
@@ -288,8 +300,12 @@ public final class ObjectUploader {
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .expectedBucketOwner(request.options().expectedBucketOwner())
                 .build();
-        UploadPartResponse response = s3.uploadPart(part, RequestBody.fromContentProvider(
-                () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
+        UploadPartResponse response;
+        try (FlowControl.Permit permit = flow.sendPart(length)) {
+            response = s3.uploadPart(part, RequestBody.fromContentProvider(
+                    () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
+            permit.sent();
+        }
         ensureUnchanged(request);
         CompletedPart completed = new CompletedPart(partNumber, length, ObjectVerifier.unquote(response.eTag()),
                 digest.crc32cBase64(), digest.md5Base64());
