@@ -277,6 +277,9 @@ public final class ObjectUploader {
                 throw e;
             }
         }
+        if (first instanceof InterruptedException interrupted) {
+            throw interrupted; // a part interrupted while waiting for a permit: shutdown, not a read failure
+        }
         if (first != null) {
             throw Failures.rethrow(first);
         }
@@ -302,6 +305,9 @@ public final class ObjectUploader {
                 .build();
         UploadPartResponse response;
         try (FlowControl.Permit permit = flow.sendPart(length)) {
+            if (stopping) {
+                return null; // shutdown came while this part waited for a permit; it is sent on resume
+            }
             response = s3.uploadPart(part, RequestBody.fromContentProvider(
                     () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
             permit.sent();
