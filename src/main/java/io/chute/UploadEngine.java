@@ -78,7 +78,8 @@ public final class UploadEngine implements AutoCloseable {
         Function<S3Connection, Lane> open = connection -> {
             FlowControl flow = new FlowControl(
                     AdaptiveGate.of(config.upload().partsInFlight(), config.upload().adaptive(), clock),
-                    AdaptiveGate.of(config.upload().workers(), config.upload().adaptive(), clock), bytes);
+                    AdaptiveGate.ignoringLatency(config.upload().workers(), config.upload().adaptive(), clock),
+                    bytes);
             S3Client s3 = S3ClientFactory.build(connection, onCredentialFailure, flow::responded);
             ObjectUploader objects = new ObjectUploader(s3, partExecutor,
                     config.upload().multipartThreshold().asLongValue(),

@@ -26,9 +26,21 @@ public final class AdaptiveGate {
         this.limit = max;
     }
 
-    /** A gate of {@code max} permits that adapts to the endpoint when {@code adaptive}. */
+    /**
+     * A gate of {@code max} permits that adapts to the endpoint when {@code adaptive}, judging overload statuses,
+     * throughput and per-byte latency: for sends of similar size (parts).
+     */
     public static AdaptiveGate of(int max, boolean adaptive, Clock clock) {
         return new AdaptiveGate(max, adaptive ? new AimdLimit(AimdLimit.Settings.of(max), clock) : null);
+    }
+
+    /**
+     * As {@link #of}, without the latency rule: for sends whose sizes differ widely (whole files), where a
+     * window of small ones would look like a latency rise.
+     */
+    public static AdaptiveGate ignoringLatency(int max, boolean adaptive, Clock clock) {
+        return new AdaptiveGate(max,
+                adaptive ? new AimdLimit(AimdLimit.Settings.of(max).ignoringLatency(), clock) : null);
     }
 
     static AdaptiveGate of(AimdLimit.Settings settings, Clock clock) {

@@ -15,7 +15,8 @@ import java.util.Deque;
  *   <li>Successful sends are measured in windows of at least {@code 2 × limit} completions (4 at least) and
  *       {@code minWindow}. A window whose per-byte latency exceeds {@code latencyFactor} times the best of the
  *       recent windows at this limit or a higher one counts as overload too (per-byte latency naturally grows
- *       with concurrency, so windows at lower limits are no baseline).</li>
+ *       with concurrency, so windows at lower limits are no baseline). Only where sends are of similar size
+ *       (parts): whole files differ in size by orders of magnitude, and a window of small ones would look slow.</li>
  *   <li>Otherwise the limit grows by one when there is no earlier window to compare with, when it is below the
  *       limit of the recent window with the best throughput (recovering after a decrease), or when throughput
  *       (bytes per second over the window) improved by {@code margin} over the previous window. Else it holds;
@@ -30,6 +31,11 @@ final class AimdLimit {
                     int probeAfter, int history) {
         static Settings of(int max) {
             return new Settings(max, Duration.ofSeconds(2), Duration.ofSeconds(1), 0.05, 2.0, 10, 10);
+        }
+
+        /** These settings with the latency rule off (an infinite factor never trips). */
+        Settings ignoringLatency() {
+            return new Settings(max, coolDown, minWindow, margin, Double.POSITIVE_INFINITY, probeAfter, history);
         }
     }
 

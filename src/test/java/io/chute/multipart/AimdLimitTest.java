@@ -165,6 +165,15 @@ class AimdLimitTest {
     }
 
     @Test
+    void withoutTheLatencyRule_slowerWindowsAreNoOverload() {
+        AimdLimit limit = new AimdLimit(new AimdLimit.Settings(8, Duration.ofSeconds(2), Duration.ofSeconds(1), 0.05,
+                2.0, 3, 10).ignoringLatency(), clock);
+        window(limit, MIB, TOOK);
+        window(limit, MIB, TOOK.multipliedBy(10));
+        assertThat(limit.limit()).isEqualTo(8);
+    }
+
+    @Test
     void fixedGate_ignoresOverloadAndSamples() {
         AdaptiveGate gate = AdaptiveGate.of(4, false, clock);
         gate.overloaded();
