@@ -156,8 +156,7 @@ public interface ChuteConfig {
         /**
          * Adapt files and parts in flight to each S3 endpoint between 1 and workers / parts-in-flight: halve on
          * 503 SlowDown (429, 500) or a more than doubled per-byte latency of parts, grow by one while throughput
-         * grows; false keeps
-         * them fixed at the configured numbers.
+         * grows; false keeps them fixed at the configured numbers.
          */
         @WithDefault("true")
         boolean adaptive();
