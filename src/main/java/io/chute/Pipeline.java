@@ -118,9 +118,14 @@ public class Pipeline {
         }, queue::isInFlight, metrics);
         pool = new UploaderPool(new UploaderPool.Settings(config.upload().workers(), config.upload().maxAttempts(),
                 config.upload().retryBackoff(), config.upload().retryBackoffMax()),
-                queue, rule -> uploadEngine.lane(rule).files(), completion, ruleHealth, gate::seen, timer, observers);
+                queue, rule -> uploadEngine.lane(rule).files(), rule -> uploadEngine.lane(rule).flow().files(),
+                completion, ruleHealth, gate::seen, timer, observers);
         metrics.watch(gate);
         metrics.watch(pool);
+        uploadEngine.lanes().stream().collect(java.util.stream.Collectors.groupingBy(UploadEngine.Lane::endpointId,
+                        java.util.LinkedHashMap::new,
+                        java.util.stream.Collectors.mapping(UploadEngine.Lane::flow, java.util.stream.Collectors.toList())))
+                .forEach(metrics::watch);
         watcher = new FolderWatcher(rules, metrics.watcherListener(this::seen));
         pool.start();
         timer.scheduleWithFixedDelay(this::tickQuietly, 0, config.watch().stabilityTick().toMillis(), TimeUnit.MILLISECONDS);
@@ -129,9 +134,12 @@ public class Pipeline {
         watcherThread.setUncaughtExceptionHandler(fatal.handler());
         watcherThread.start();
         started = true;
-        LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight, state dir %s", rules.size(),
+        LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight (%s), %d bytes in flight, state dir %s",
+                rules.size(),
                 rules.stream().map(r -> r.name() + "=" + r.folder() + "->s3://" + r.bucket() + "/" + r.prefix()).toList(),
-                config.upload().workers(), config.upload().partsInFlight(), stateDir);
+                config.upload().workers(), config.upload().partsInFlight(),
+                config.upload().adaptive() ? "adaptive maxima" : "fixed", config.upload().bytesInFlight().asLongValue(),
+                stateDir);
     }
 
     /** Kept files whose receipt matches need no stability tracking at all. */

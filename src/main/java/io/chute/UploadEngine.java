@@ -8,6 +8,9 @@ import io.chute.completion.ReceiptStore;
 import io.chute.config.ChuteConfig;
 import io.chute.config.DropRule;
 import io.chute.config.S3Connection;
+import io.chute.multipart.AdaptiveGate;
+import io.chute.multipart.ByteBudget;
+import io.chute.multipart.FlowControl;
 import io.chute.multipart.ObjectUploader;
 import io.chute.multipart.TransferListener;
 import io.chute.s3.S3ClientFactory;
@@ -38,14 +41,18 @@ import java.util.function.Predicate;
  * for the one-shot commands alike: state dir, sidecars, ledger, completion, part executor, and per S3
  * connection a client, the multipart engine and the file uploader. The one place that wires them, so
  * {@code chute upload} cannot drift from what the daemon does. Rules with equal effective connections
- * ({@link S3Connection}) share one client; the part executor (and so {@code parts-in-flight}) is shared by all.
+ * ({@link S3Connection}) share one client; the part executor (and so {@code parts-in-flight}) and the byte budget
+ * ({@code bytes-in-flight}) are shared by all, while each lane adapts its own part and file limits to its endpoint.
  * {@link #close} stops the part threads and closes every client.
  */
 public final class UploadEngine implements AutoCloseable {
 
-    /** What one S3 connection owns: its client, multipart engine, file uploader and endpoint id. */
+    /**
+     * What one S3 connection owns: its client, multipart engine, file uploader, endpoint id, and its flow control
+     * (adaptive part and file gates fed by its client's responses; the byte budget is the process's).
+     */
     public record Lane(S3Connection connection, S3Client s3, ObjectUploader objects, FileUploader files,
-                       String endpointId) {
+                       String endpointId, FlowControl flow) {
     }
 
     private final Path stateDir;
@@ -67,15 +74,20 @@ public final class UploadEngine implements AutoCloseable {
         ledger = new UploadLedger(stateDir, clock);
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
         partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
+        ByteBudget bytes = new ByteBudget(config.upload().bytesInFlight().asLongValue());
         Function<S3Connection, Lane> open = connection -> {
-            S3Client s3 = S3ClientFactory.build(connection, onCredentialFailure);
+            FlowControl flow = new FlowControl(
+                    AdaptiveGate.of(config.upload().partsInFlight(), config.upload().adaptive(), clock),
+                    AdaptiveGate.ignoringLatency(config.upload().workers(), config.upload().adaptive(), clock),
+                    bytes);
+            S3Client s3 = S3ClientFactory.build(connection, onCredentialFailure, flow::responded);
             ObjectUploader objects = new ObjectUploader(s3, partExecutor,
                     config.upload().multipartThreshold().asLongValue(),
                     config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), connection.maxParts(),
-                    connection.fullObjectChecksum(), listener);
+                    connection.fullObjectChecksum(), listener, flow);
             String endpointId = connection.endpointId();
             return new Lane(connection, s3, objects,
-                    new FileUploader(objects, sidecars, ledger, completion, endpointId, clock), endpointId);
+                    new FileUploader(objects, sidecars, ledger, completion, endpointId, clock), endpointId, flow);
         };
         global = lanes.computeIfAbsent(S3Connection.of(config.s3()), open);
         for (ChuteConfig.Rule rule : rules) {

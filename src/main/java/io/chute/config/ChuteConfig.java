@@ -162,6 +162,21 @@ public interface ChuteConfig {
         @WithDefault("16M")
         MemorySize multipartThreshold();
 
+        /**
+         * Adapt files and parts in flight to each S3 endpoint between 1 and workers / parts-in-flight: halve on
+         * 503 SlowDown (429, 500) or a more than doubled per-byte latency of parts, grow by one while throughput
+         * grows; false keeps them fixed at the configured numbers.
+         */
+        @WithDefault("true")
+        boolean adaptive();
+
+        /**
+         * Bytes of parts and PutObject bodies being sent at once, across all uploads; a single part larger than
+         * this still goes, alone.
+         */
+        @WithDefault("256M")
+        MemorySize bytesInFlight();
+
         /** Attempts per file before it is quarantined. */
         @WithDefault("10")
         int maxAttempts();

@@ -21,6 +21,7 @@ public final class ConfigValidator {
 
     static final long MIN_PART_BYTES = 5L * 1024 * 1024;
     static final long MAX_PART_BYTES = 5L * 1024 * 1024 * 1024;
+    static final long MAX_BYTES_IN_FLIGHT = 1024L * 1024 * 1024 * 1024;
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
     /** Placeholders a key template may use; see {@code io.chute.upload.ObjectKeyResolver}. */
@@ -102,6 +103,7 @@ public final class ConfigValidator {
         if (upload.multipartThreshold().asLongValue() < MIN_PART_BYTES) {
             error("chute.upload.multipart-threshold", "must be at least 5M (the smallest multipart part)");
         }
+        checkBytesInFlight(upload);
         if (upload.retryBackoff().isNegative() || upload.retryBackoff().isZero()) {
             error("chute.upload.retry-backoff", "must be positive");
         }
@@ -113,6 +115,21 @@ public final class ConfigValidator {
 
     /** Values of {@code chute.upload.verify}. */
     public static final List<String> VERIFY_MODES = List.of("auto", "read-back");
+
+    /** The budget must hold at least one smallest part, and one configured part so parts can run side by side. */
+    private void checkBytesInFlight(ChuteConfig.Upload upload) {
+        long budget = upload.bytesInFlight().asLongValue();
+        if (budget < MIN_PART_BYTES) {
+            error("chute.upload.bytes-in-flight", "must be at least 5M (the smallest multipart part), was "
+                    + budget + " bytes");
+        } else if (budget > MAX_BYTES_IN_FLIGHT) {
+            error("chute.upload.bytes-in-flight", "must be at most 1T, was " + budget + " bytes");
+        } else {
+            upload.partSize().filter(size -> size.asLongValue() > budget).ifPresent(size ->
+                    error("chute.upload.bytes-in-flight", "must be at least chute.upload.part-size ("
+                            + size.asLongValue() + " bytes), or every part would be sent alone; was " + budget + " bytes"));
+        }
+    }
 
     private void checkRule(String at, Rule rule, Set<String> names, List<Path> folders, Path stateDir) {
         if (rule.name().isBlank()) {

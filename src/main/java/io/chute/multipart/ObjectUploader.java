@@ -59,11 +59,22 @@ public final class ObjectUploader {
     private final NoOverwrite noOverwrite;
     private final boolean fullObjectChecksum;
     private final Set<String> checksumCheckingBuckets = ConcurrentHashMap.newKeySet();
+    private final FlowControl flow;
     private volatile boolean stopping;
 
+    /** An engine without limits beyond its part executor (tests of this class). */
     public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
                           long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
                           TransferListener listener) {
+        this(s3, partExecutor, multipartThresholdInBytes, configuredPartSizeInBytes, maxParts, fullObjectChecksum,
+                listener, FlowControl.unlimited());
+    }
+
+    /** An engine whose parts and PutObject bodies go through {@code flow}'s part gate and byte budget. */
+    public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
+                          long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
+                          TransferListener listener, FlowControl flow) {
+        this.flow = flow;
         this.fullObjectChecksum = fullObjectChecksum;
         this.s3 = s3;
         this.partExecutor = partExecutor;
@@ -125,9 +136,10 @@ public final class ObjectUploader {
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .build();
         PutObjectResponse response;
-        try {
+        try (FlowControl.Permit permit = flow.sendObject(size)) {
             response = s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size),
                     size, request.options().contentTypeOrDefault()));
+            permit.sent();
         } catch (S3Exception e) {
             if (!NoOverwrite.isPreconditionFailed(e)) {
                 throw e;
@@ -287,6 +299,9 @@ public final class ObjectUploader {
                 throw e;
             }
         }
+        if (first instanceof InterruptedException interrupted) {
+            throw interrupted; // a part interrupted while waiting for a permit: shutdown, not a read failure
+        }
         if (first != null) {
             throw Failures.rethrow(first);
         }
@@ -298,7 +313,7 @@ public final class ObjectUploader {
     }
 
     private CompletedPart sendPart(ObjectRequest request, FileChannel channel, MultipartSession session,
-                                   int partNumber, UploadJournal journal) throws IOException {
+                                   int partNumber, UploadJournal journal) throws IOException, InterruptedException {
         long started = System.nanoTime();
         long offset = session.plan().offsetOf(partNumber);
         long length = session.plan().lengthOf(partNumber);
@@ -310,8 +325,15 @@ public final class ObjectUploader {
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .expectedBucketOwner(request.options().expectedBucketOwner())
                 .build();
-        UploadPartResponse response = s3.uploadPart(part, RequestBody.fromContentProvider(
-                () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
+        UploadPartResponse response;
+        try (FlowControl.Permit permit = flow.sendPart(length)) {
+            if (stopping) {
+                return null; // shutdown came while this part waited for a permit; it is sent on resume
+            }
+            response = s3.uploadPart(part, RequestBody.fromContentProvider(
+                    () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
+            permit.sent();
+        }
         ensureUnchanged(request);
         CompletedPart completed = new CompletedPart(partNumber, length, ObjectVerifier.unquote(response.eTag()),
                 digest.crc32cBase64(), digest.md5Base64());

@@ -10,7 +10,10 @@ import io.chute.upload.UploaderPool;
 import io.chute.watch.FileSeen;
 import io.chute.watch.FolderWatcher;
 import io.chute.config.DropRule;
+import io.chute.multipart.FlowControl;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -44,12 +47,16 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String FILES_STABILIZING = "chute.files.stabilizing";
     public static final String FILES_NOT_STABILIZING = "chute.files.not.stabilizing";
     public static final String FILES_WAITING_RETRY = "chute.files.waiting.retry";
+    public static final String PARTS_IN_FLIGHT_LIMIT = "chute.parts.in.flight.limit";
+    public static final String FILES_IN_FLIGHT_LIMIT = "chute.files.in.flight.limit";
+    public static final String THROTTLE_RESPONSES = "chute.throttle.responses";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
     private final Counter uploadedBytes;
     private final Counter resentBytes;
     private final Timer partDuration;
+    private final java.util.List<Object> watched = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ChuteMetrics(MeterRegistry registry, UploadQueue queue) {
         this.registry = registry;
@@ -86,6 +93,23 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     /** Files on the pool's retry timer: backing off after a failure, or waiting out their rule's pause. */
     public void watch(UploaderPool pool) {
         registry.gauge(FILES_WAITING_RETRY, pool, UploaderPool::waitingToRetry);
+    }
+
+    /**
+     * The adaptive limits of the connections to one endpoint (tag {@code endpoint}, the endpoint id of the
+     * configuration): parts and files allowed in flight now (the lowest, when connections with different
+     * credentials share the endpoint), and the throttling answers (503 SlowDown, 429) of every attempt, the SDK's
+     * own retries included.
+     */
+    public void watch(String endpoint, java.util.List<FlowControl> flows) {
+        Gauge.builder(PARTS_IN_FLIGHT_LIMIT, flows, f -> f.stream().mapToInt(x -> x.parts().limit()).min().orElse(0))
+                .tag("endpoint", endpoint).strongReference(true).register(registry);
+        Gauge.builder(FILES_IN_FLIGHT_LIMIT, flows, f -> f.stream().mapToInt(x -> x.files().limit()).min().orElse(0))
+                .tag("endpoint", endpoint).strongReference(true).register(registry);
+        FunctionCounter.builder(THROTTLE_RESPONSES, flows,
+                        f -> f.stream().mapToLong(FlowControl::throttleResponses).sum())
+                .tag("endpoint", endpoint).register(registry);
+        watched.add(flows); // function counters hold their object weakly
     }
 
     /**

@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 import java.time.Duration;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.utils.AttributeMap;
@@ -53,6 +54,15 @@ public final class S3ClientFactory {
      * its credentials provider cannot resolve credentials, before the request fails.
      */
     public static S3Client build(S3Connection settings, Consumer<RuntimeException> onCredentialFailure) {
+        return build(settings, onCredentialFailure, status -> { });
+    }
+
+    /**
+     * As {@link #build(S3Connection, Consumer)}; {@code onStatus} receives the HTTP status of every attempt
+     * (the SDK's own retries included), on the requesting thread, for the adaptive limits.
+     */
+    public static S3Client build(S3Connection settings, Consumer<RuntimeException> onCredentialFailure,
+                                 IntConsumer onStatus) {
         ApacheHttpClient.Builder http = ApacheHttpClient.builder()
                 .maxConnections(settings.maxConnections())
                 .connectionTimeout(settings.connectTimeout())
@@ -69,9 +79,13 @@ public final class S3ClientFactory {
         if (!settings.signPayloadOverHttp()) {
             builder.putAuthScheme(new UnsignedPayloadOverHttp());
         }
-        if (!settings.apiCallAttemptTimeout().isZero()) {
-            builder.overrideConfiguration(o -> o.apiCallAttemptTimeout(settings.apiCallAttemptTimeout()));
-        }
+        // One override configuration: a second overrideConfiguration(...) call would replace the first.
+        builder.overrideConfiguration(o -> {
+            o.addExecutionInterceptor(new StatusObservingInterceptor(onStatus));
+            if (!settings.apiCallAttemptTimeout().isZero()) {
+                o.apiCallAttemptTimeout(settings.apiCallAttemptTimeout());
+            }
+        });
         return builder.build();
     }
 

@@ -2,6 +2,7 @@ package io.chute.upload;
 
 import io.chute.completion.Completion;
 import io.chute.config.DropRule;
+import io.chute.multipart.AdaptiveGate;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.StableFile;
 import io.chute.watch.FileSeen;
@@ -21,7 +22,9 @@ import java.util.function.Function;
 /**
  * The bounded uploader pool: {@code workers} named threads take files from the queue, run one attempt each and
  * act on the outcome. Per-file retries back off exponentially (the path stays in flight meanwhile); a file that
- * exhausts its attempts is quarantined; rule-wide failures pause the rule without counting an attempt.
+ * exhausts its attempts is quarantined; rule-wide failures pause the rule without counting an attempt. Each
+ * attempt holds a permit of its connection's files-in-flight gate, which adapts to the endpoint; a worker
+ * waiting for one holds its file (the queue is one FIFO for all connections).
  */
 public final class UploaderPool implements AutoCloseable {
 
@@ -54,6 +57,8 @@ public final class UploaderPool implements AutoCloseable {
     private final UploadQueue queue;
     /** The uploader of each rule's S3 connection. */
     private final Function<DropRule, FileUploader> uploader;
+    /** The files-in-flight gate of each rule's S3 connection. */
+    private final Function<DropRule, AdaptiveGate> fileGate;
     private final Completion completion;
     private final RuleHealth ruleHealth;
     private final Consumer<FileSeen> backToGate;
@@ -67,12 +72,14 @@ public final class UploaderPool implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger waitingToRetry = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean running = true;
 
-    public UploaderPool(Settings settings, UploadQueue queue, Function<DropRule, FileUploader> uploader, Completion completion,
+    public UploaderPool(Settings settings, UploadQueue queue, Function<DropRule, FileUploader> uploader,
+                        Function<DropRule, AdaptiveGate> fileGate, Completion completion,
                         RuleHealth ruleHealth, Consumer<FileSeen> backToGate, ScheduledExecutorService retryTimer,
                         Listener listener) {
         this.settings = settings;
         this.queue = queue;
         this.uploader = uploader;
+        this.fileGate = fileGate;
         this.completion = completion;
         this.ruleHealth = ruleHealth;
         this.backToGate = backToGate;
@@ -127,6 +134,14 @@ public final class UploaderPool implements AutoCloseable {
             waitOutPause(file, paused.get());
             return;
         }
+        AdaptiveGate gate = fileGate.apply(file.rule());
+        try {
+            gate.acquire();
+        } catch (InterruptedException shutdown) {
+            Thread.currentThread().interrupt(); // the worker loop ends at its next poll
+            release(file);
+            return;
+        }
         listener.started(file);
         long start = System.nanoTime();
         UploadOutcome outcome;
@@ -136,10 +151,14 @@ public final class UploaderPool implements AutoCloseable {
             // Never strand a file in flight: an unexpected error is one failed attempt like any other.
             LOG.errorf(bug, "rule=%s path=%s unexpected error during upload", file.rule().name(), file.path());
             outcome = new UploadOutcome.RetryLater(FailureReason.UNKNOWN, bug.toString(), false);
+        } finally {
+            gate.release();
         }
-        listener.finished(file, outcome, Duration.ofNanos(System.nanoTime() - start));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        listener.finished(file, outcome, took);
         String rule = file.rule().name();
         if (outcome instanceof UploadOutcome.Completed done) {
+            gate.succeeded(done.proof().sizeInBytes(), took);
             LOG.infof("rule=%s path=%s bucket=%s key=%s uploaded and verified (%s, %d bytes)%s", rule,
                     file.path(), done.proof().bucket(), done.proof().key(), done.proof().verifiedBy(),
                     done.proof().sizeInBytes(), done.resumed() ? ", resumed" : "");
