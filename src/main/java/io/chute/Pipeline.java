@@ -120,6 +120,7 @@ public class Pipeline {
                 queue, rule -> uploadEngine.lane(rule).files(), completion, ruleHealth, gate::seen, timer, observers);
         metrics.watch(gate);
         metrics.watch(pool);
+        metrics.watch(uploadEngine.bandwidth());
         watcher = new FolderWatcher(rules, metrics.watcherListener(this::seen));
         pool.start();
         timer.scheduleWithFixedDelay(this::tickQuietly, 0, config.watch().stabilityTick().toMillis(), TimeUnit.MILLISECONDS);
@@ -128,9 +129,10 @@ public class Pipeline {
         watcherThread.setUncaughtExceptionHandler(fatal.handler());
         watcherThread.start();
         started = true;
-        LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight, state dir %s", rules.size(),
+        LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight, bandwidth %s, state dir %s",
+                rules.size(),
                 rules.stream().map(r -> r.name() + "=" + r.folder() + "->s3://" + r.bucket() + "/" + r.prefix()).toList(),
-                config.upload().workers(), config.upload().partsInFlight(), stateDir);
+                config.upload().workers(), config.upload().partsInFlight(), uploadEngine.bandwidth(), stateDir);
     }
 
     /** Kept files whose receipt matches need no stability tracking at all. */

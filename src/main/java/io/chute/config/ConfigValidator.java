@@ -105,6 +105,7 @@ public final class ConfigValidator {
         if (upload.retryBackoff().isNegative() || upload.retryBackoff().isZero()) {
             error("chute.upload.retry-backoff", "must be positive");
         }
+        BandwidthSchedule.parse(upload.bandwidth(), upload.bandwidthSchedule(), this::error);
     }
 
     private void checkRule(String at, Rule rule, Set<String> names, List<Path> folders, Path stateDir) {

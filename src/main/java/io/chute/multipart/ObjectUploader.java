@@ -2,6 +2,7 @@ package io.chute.multipart;
 
 import io.chute.faults.CrashPoint;
 import io.chute.stability.FileIdentity;
+import io.chute.throttle.BandwidthLimiter;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -18,6 +19,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -54,11 +56,22 @@ public final class ObjectUploader {
     private final ObjectVerifier verifier;
     private final NoOverwrite noOverwrite;
     private final boolean fullObjectChecksum;
+    private final BandwidthLimiter bandwidth;
     private volatile boolean stopping;
 
+    /** An uploader without a bandwidth cap. */
     public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
                           long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
                           TransferListener listener) {
+        this(s3, partExecutor, multipartThresholdInBytes, configuredPartSizeInBytes, maxParts, fullObjectChecksum,
+                listener, BandwidthLimiter.UNLIMITED);
+    }
+
+    /** {@code bandwidth} throttles every request body this uploader sends (shared with the other uploaders). */
+    public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
+                          long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
+                          TransferListener listener, BandwidthLimiter bandwidth) {
+        this.bandwidth = bandwidth;
         this.fullObjectChecksum = fullObjectChecksum;
         this.s3 = s3;
         this.partExecutor = partExecutor;
@@ -108,7 +121,7 @@ public final class ObjectUploader {
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .build();
         try {
-            s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size), size,
+            s3.putObject(put, RequestBody.fromContentProvider(() -> body(channel, 0, size), size,
                     request.options().contentTypeOrDefault()));
         } catch (S3Exception e) {
             if (!NoOverwrite.isPreconditionFailed(e)) {
@@ -289,7 +302,7 @@ public final class ObjectUploader {
                 .expectedBucketOwner(request.options().expectedBucketOwner())
                 .build();
         UploadPartResponse response = s3.uploadPart(part, RequestBody.fromContentProvider(
-                () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
+                () -> body(channel, offset, length), length, "application/octet-stream"));
         ensureUnchanged(request);
         CompletedPart completed = new CompletedPart(partNumber, length, ObjectVerifier.unquote(response.eTag()),
                 digest.crc32cBase64(), digest.md5Base64());
@@ -299,6 +312,11 @@ public final class ObjectUploader {
         listener.bytesSent(request.file(), length);
         listener.partUploaded(Duration.ofNanos(System.nanoTime() - started));
         return completed;
+    }
+
+    /** A request body: one byte range of the file, read no faster than the bandwidth cap allows. */
+    private InputStream body(FileChannel channel, long offset, long length) {
+        return bandwidth.throttle(new RegionInputStream(channel, offset, length));
     }
 
     private void complete(ObjectRequest object, MultipartSession session, List<CompletedPart> parts) {

@@ -4,6 +4,7 @@ import io.chute.multipart.TransferListener;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.StabilityGate;
 import io.chute.stability.StableFile;
+import io.chute.throttle.BandwidthLimiter;
 import io.chute.upload.FailureReason;
 import io.chute.upload.UploadOutcome;
 import io.chute.upload.UploaderPool;
@@ -11,6 +12,7 @@ import io.chute.watch.FileSeen;
 import io.chute.watch.FolderWatcher;
 import io.chute.config.DropRule;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -44,6 +46,8 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String FILES_STABILIZING = "chute.files.stabilizing";
     public static final String FILES_NOT_STABILIZING = "chute.files.not.stabilizing";
     public static final String FILES_WAITING_RETRY = "chute.files.waiting.retry";
+    public static final String BANDWIDTH_LIMIT = "chute.bandwidth.limit.bytes.per.second";
+    public static final String THROTTLED_SECONDS = "chute.throttled.seconds";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -86,6 +90,15 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     /** Files on the pool's retry timer: backing off after a failure, or waiting out their rule's pause. */
     public void watch(UploaderPool pool) {
         registry.gauge(FILES_WAITING_RETRY, pool, UploaderPool::waitingToRetry);
+    }
+
+    /**
+     * The bandwidth cap in force (0 = none) and the seconds request bodies spent waiting for it (wall clock, so its
+     * rate is the fraction of time the cap held uploads back).
+     */
+    public void watch(BandwidthLimiter bandwidth) {
+        registry.gauge(BANDWIDTH_LIMIT, bandwidth, BandwidthLimiter::limitBytesPerSecond);
+        FunctionCounter.builder(THROTTLED_SECONDS, bandwidth, BandwidthLimiter::throttledSeconds).register(registry);
     }
 
     /**
