@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * {@code chute.upload.bandwidth-schedule} (modelled on rclone's {@code --bwlimit} timetable). A constant cap is a
  * timetable of one entry at 00:00. Immutable and safe to share between threads.
  * <p>
- * A rate is {@code off} (no cap) or a byte count per second written as a Quarkus {@code MemorySize}: digits with an
+ * A rate is {@code off} (no cap; {@code false} too, which is what YAML makes of an unquoted {@code off}) or a byte count per second written as a Quarkus {@code MemorySize}: digits with an
  * optional suffix B, K, M, G or T (case-insensitive, powers of 1024: {@code 512K} = 524,288 bytes/s). A timetable is
  * space-separated {@code HH:MM,rate} entries in any order; the rate in force is that of the latest entry at or before
  * the time of day, and before the day's first entry the day's last entry still applies (it wraps around midnight).
@@ -124,7 +124,8 @@ public final class BandwidthSchedule {
     /** Bytes per second of {@code text}, {@link #UNLIMITED} for off, or -1 after reporting a problem. */
     private static long rate(String text, String at, String which, BiConsumer<String, String> error) {
         String value = text.trim();
-        if (value.toLowerCase(Locale.ROOT).equals("off")) {
+        String lower = value.toLowerCase(Locale.ROOT);
+        if (lower.equals("off") || lower.equals("false")) { // YAML reads an unquoted off as the boolean false
             return UNLIMITED;
         }
         MemorySize size;

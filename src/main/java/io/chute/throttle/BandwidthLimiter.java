@@ -34,6 +34,8 @@ public final class BandwidthLimiter {
             new BandwidthLimiter(BandwidthSchedule.constant(BandwidthSchedule.UNLIMITED), Clock.systemUTC(), Ticker.SYSTEM);
 
     static final long MIN_BURST_BYTES = 64 * 1024;
+    static final int MAX_READ_BYTES = 64 * 1024;
+    static final int MIN_READ_BYTES = 512;
     static final long SLICE_MILLIS = 100;
     static final long RATE_REFRESH_MILLIS = 100;
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(SLICE_MILLIS);
@@ -142,6 +144,18 @@ public final class BandwidthLimiter {
             rateReadAt = now;
         }
         return rateInForce;
+    }
+
+    /**
+     * How many bytes one read of a throttled body may return: a sixteenth of the rate in force, from 512 B to
+     * 64 KiB. Small reads keep every connection trickling instead of bursting: with eight bodies sharing the
+     * rate, each gets bytes about every half second, far below the ~20 s after which S3 drops a request whose
+     * body stalls (RequestTimeout).
+     */
+    int readSizeInBytes() {
+        long rate = rateInForce();
+        return rate == BandwidthSchedule.UNLIMITED ? MAX_READ_BYTES
+                : (int) Math.max(MIN_READ_BYTES, Math.min(MAX_READ_BYTES, rate / 16));
     }
 
     /** The most the bucket holds at {@code rate}: small, so the cap holds over short intervals too. */

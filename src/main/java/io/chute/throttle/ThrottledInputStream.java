@@ -6,12 +6,11 @@ import java.io.InputStream;
 
 /**
  * A request body whose every read returns only once the {@link BandwidthLimiter} allows its bytes to be sent.
- * Reads are at most {@link #MAX_READ_BYTES}, the smallest burst of the bucket, so one read never waits for more
- * than the bucket can hold and parallel bodies take turns in small steps. Not thread-safe (one per body).
+ * Reads are small ({@link BandwidthLimiter#readSizeInBytes}, at most the smallest burst of the bucket), so one
+ * read never waits for more than the bucket holds and parallel bodies take turns in small steps. Not thread-safe
+ * (one per body).
  */
 final class ThrottledInputStream extends FilterInputStream {
-
-    static final int MAX_READ_BYTES = (int) BandwidthLimiter.MIN_BURST_BYTES;
 
     private final BandwidthLimiter limiter;
 
@@ -31,7 +30,7 @@ final class ThrottledInputStream extends FilterInputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, Math.min(len, MAX_READ_BYTES));
+        int n = in.read(b, off, Math.min(len, limiter.readSizeInBytes()));
         if (n > 0) {
             limiter.acquire(n);
         }

@@ -1,10 +1,16 @@
 package io.chute.config;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.source.yaml.YamlConfigSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalTime;
 import java.util.HashMap;
 import java.util.List;
@@ -70,6 +76,20 @@ class BandwidthConfigValidationTest {
         assertThat(scheduleOf("1G", null).bytesPerSecondAt(LocalTime.NOON)).isEqualTo(K * M);
         assertThat(scheduleOf("2048", null).bytesPerSecondAt(LocalTime.NOON)).isEqualTo(2048);
         assertThat(scheduleOf("OFF", null).alwaysUnlimited()).isTrue();
+    }
+
+    @Test
+    void bandwidthOff_unquotedInYaml_whichYamlReadsAsFalse_meansNoCap() throws Exception {
+        Path yaml = tmp.resolve("chute.yaml");
+        Files.writeString(yaml, "chute:\n  daemon: false\n  upload:\n    bandwidth: off\n");
+        ChuteConfig config = new SmallRyeConfigBuilder()
+                .withSources(new YamlConfigSource(yaml.toUri().toURL(), 100))
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withConverter(MemorySize.class, 100, new MemorySizeConverter())
+                .withMapping(ChuteConfig.class).build().getConfigMapping(ChuteConfig.class);
+
+        assertThat(ConfigValidator.validate(config)).isEmpty();
+        assertThat(BandwidthSchedule.from(config.upload()).alwaysUnlimited()).isTrue();
     }
 
     @Test

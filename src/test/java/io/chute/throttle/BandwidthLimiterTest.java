@@ -140,7 +140,29 @@ class BandwidthLimiterTest {
     }
 
     @Test
-    void throttledBody_readsAtMost64KiBAtATime_takesEveryByteItReturns_andKeepsTheContent() throws Exception {
+    void throttledBodyReads_areASixteenthOfTheRate_from512BytesTo64KiB() throws Exception {
+        FakeTime time = FakeTime.at("2026-11-23T12:00:00Z");
+
+        assertThat(largestRead(time, 4 * M)).isEqualTo(64 * K);
+        assertThat(largestRead(time, 64 * K)).isEqualTo(4 * K);
+        assertThat(largestRead(time, K)).isEqualTo(512);
+    }
+
+    private static int largestRead(FakeTime time, long rate) throws Exception {
+        BandwidthLimiter limiter = new BandwidthLimiter(BandwidthSchedule.constant(rate), time, time);
+        int largest = 0;
+        try (InputStream in = limiter.throttle(new ByteArrayInputStream(new byte[(int) (2 * BandwidthLimiter.burst(rate))]))) {
+            byte[] buffer = new byte[(int) M];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                largest = Math.max(largest, n);
+            }
+        }
+        return largest;
+    }
+
+    @Test
+    void throttledBody_takesEveryByteItReturns_andKeepsTheContent() throws Exception {
         FakeTime time = FakeTime.at("2026-11-23T12:00:00Z");
         long rate = 256 * K;
         BandwidthLimiter limiter = new BandwidthLimiter(BandwidthSchedule.constant(rate), time, time);
@@ -160,7 +182,7 @@ class BandwidthLimiterTest {
         }
 
         assertThat(copy).isEqualTo(data);
-        assertThat(largestRead).isEqualTo(64 * 1024);
+        assertThat(largestRead).isEqualTo(16 * 1024);
         assertThat(time.sleptNanos() / 1e9).as("(1M - 64K burst) at 256K/s").isCloseTo(3.75, within(0.01));
     }
 
