@@ -6,7 +6,6 @@ import io.quarkus.runtime.configuration.MemorySizeConverter;
 import java.math.BigInteger;
 import java.time.LocalTime;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -22,10 +21,11 @@ import java.util.regex.Pattern;
  * {@code chute.upload.bandwidth-schedule} (modelled on rclone's {@code --bwlimit} timetable). A constant cap is a
  * timetable of one entry at 00:00. Immutable and safe to share between threads.
  * <p>
- * A rate is {@code off} (no cap; {@code false} too, which is what YAML makes of an unquoted {@code off}) or a byte count per second written as a Quarkus {@code MemorySize}: digits with an
- * optional suffix B, K, M, G or T (case-insensitive, powers of 1024: {@code 512K} = 524,288 bytes/s). A timetable is
- * space-separated {@code HH:MM,rate} entries in any order; the rate in force is that of the latest entry at or before
- * the time of day, and before the day's first entry the day's last entry still applies (it wraps around midnight).
+ * A rate is {@code off} (no cap; also {@code false}, which is what YAML makes of an unquoted {@code off}) or a byte
+ * count per second written as a Quarkus {@code MemorySize}: digits with an optional suffix B, K, M, G or T
+ * (case-insensitive, powers of 1024: {@code 512K} = 524,288 bytes/s), from 1K to 1T. A timetable is space-separated
+ * {@code HH:MM,rate} entries in any order; the rate in force is that of the latest entry at or before the time of
+ * day, and before the day's first entry the day's last entry still applies (it wraps around midnight).
  */
 public final class BandwidthSchedule {
 
@@ -169,7 +169,7 @@ public final class BandwidthSchedule {
     }
 
     public List<Slot> slots() {
-        return Collections.unmodifiableList(slots);
+        return slots;
     }
 
     @Override
