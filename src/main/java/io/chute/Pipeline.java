@@ -126,6 +126,7 @@ public class Pipeline {
                         java.util.LinkedHashMap::new,
                         java.util.stream.Collectors.mapping(UploadEngine.Lane::flow, java.util.stream.Collectors.toList())))
                 .forEach(metrics::watch);
+        metrics.watch(uploadEngine.bandwidth());
         watcher = new FolderWatcher(rules, metrics.watcherListener(this::seen));
         pool.start();
         timer.scheduleWithFixedDelay(this::tickQuietly, 0, config.watch().stabilityTick().toMillis(), TimeUnit.MILLISECONDS);
@@ -134,12 +135,13 @@ public class Pipeline {
         watcherThread.setUncaughtExceptionHandler(fatal.handler());
         watcherThread.start();
         started = true;
-        LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight (%s), %d bytes in flight, state dir %s",
+        LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight (%s), %d bytes in flight,"
+                + " bandwidth %s, state dir %s",
                 rules.size(),
                 rules.stream().map(r -> r.name() + "=" + r.folder() + "->s3://" + r.bucket() + "/" + r.prefix()).toList(),
                 config.upload().workers(), config.upload().partsInFlight(),
                 config.upload().adaptive() ? "adaptive maxima" : "fixed", config.upload().bytesInFlight().asLongValue(),
-                stateDir);
+                uploadEngine.bandwidth(), stateDir);
     }
 
     /** Kept files whose receipt matches need no stability tracking at all. */

@@ -5,6 +5,7 @@ import io.chute.checkpoint.SidecarStore;
 import io.chute.checkpoint.UploadLedger;
 import io.chute.completion.Completion;
 import io.chute.completion.ReceiptStore;
+import io.chute.config.BandwidthSchedule;
 import io.chute.config.ChuteConfig;
 import io.chute.config.DropRule;
 import io.chute.config.S3Connection;
@@ -14,6 +15,7 @@ import io.chute.multipart.FlowControl;
 import io.chute.multipart.ObjectUploader;
 import io.chute.multipart.TransferListener;
 import io.chute.s3.S3ClientFactory;
+import io.chute.throttle.BandwidthLimiter;
 import io.chute.upload.FileUploader;
 import io.chute.upload.OrphanJanitor;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -22,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -41,8 +44,9 @@ import java.util.function.Predicate;
  * for the one-shot commands alike: state dir, sidecars, ledger, completion, part executor, and per S3
  * connection a client, the multipart engine and the file uploader. The one place that wires them, so
  * {@code chute upload} cannot drift from what the daemon does. Rules with equal effective connections
- * ({@link S3Connection}) share one client; the part executor (and so {@code parts-in-flight}) and the byte budget
- * ({@code bytes-in-flight}) are shared by all, while each lane adapts its own part and file limits to its endpoint.
+ * ({@link S3Connection}) share one client; the part executor (and so {@code parts-in-flight}), the byte budget
+ * ({@code bytes-in-flight}) and the bandwidth cap ({@code chute.upload.bandwidth}, one {@link BandwidthLimiter})
+ * are shared by all, while each lane adapts its own part and file limits to its endpoint.
  * {@link #close} stops the part threads and closes every client.
  */
 public final class UploadEngine implements AutoCloseable {
@@ -60,6 +64,7 @@ public final class UploadEngine implements AutoCloseable {
     private final UploadLedger ledger;
     private final Completion completion;
     private final ExecutorService partExecutor;
+    private final BandwidthLimiter bandwidth;
     private final Map<S3Connection, Lane> lanes = new LinkedHashMap<>();
     private final Map<String, Lane> byRule = new HashMap<>();
     private final Lane global;
@@ -73,6 +78,8 @@ public final class UploadEngine implements AutoCloseable {
                 config.sidecars() == ChuteConfig.SidecarLocation.STATE_DIR ? stateDir.resolve("sidecars") : null);
         ledger = new UploadLedger(stateDir, clock);
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
+        // Local time of day for the timetable: the system default zone (TZ, -Duser.timezone).
+        bandwidth = BandwidthLimiter.of(BandwidthSchedule.from(config.upload()), clock.withZone(ZoneId.systemDefault()));
         partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
         ByteBudget bytes = new ByteBudget(config.upload().bytesInFlight().asLongValue());
         Function<S3Connection, Lane> open = connection -> {
@@ -84,7 +91,7 @@ public final class UploadEngine implements AutoCloseable {
             ObjectUploader objects = new ObjectUploader(s3, partExecutor,
                     config.upload().multipartThreshold().asLongValue(),
                     config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), connection.maxParts(),
-                    connection.fullObjectChecksum(), listener, flow);
+                    connection.fullObjectChecksum(), listener, flow, bandwidth);
             String endpointId = connection.endpointId();
             return new Lane(connection, s3, objects,
                     new FileUploader(objects, sidecars, ledger, completion, endpointId, clock), endpointId, flow);
@@ -135,6 +142,11 @@ public final class UploadEngine implements AutoCloseable {
     /** Every distinct connection's lane, the global one first. */
     public Collection<Lane> lanes() {
         return List.copyOf(lanes.values());
+    }
+
+    /** The one bandwidth cap every lane's request bodies draw from. */
+    public BandwidthLimiter bandwidth() {
+        return bandwidth;
     }
 
     public Path stateDir() {

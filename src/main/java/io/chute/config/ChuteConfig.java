@@ -202,6 +202,20 @@ public interface ChuteConfig {
          */
         @WithDefault("auto")
         String verify();
+
+        /**
+         * Hard cap on upload bandwidth, shared by all rules and connections: {@code off}, or bytes per second with
+         * the size suffixes K, M, G (powers of 1024), e.g. {@code 512K}, {@code 10M}; at least 1K.
+         */
+        @WithDefault("off")
+        String bandwidth();
+
+        /**
+         * Daily timetable of bandwidth caps in local time, overriding bandwidth: space-separated {@code HH:MM,rate}
+         * entries, e.g. {@code 08:00,10M 19:00,off}; the latest entry at or before the time of day applies, and
+         * before the first entry the last one does (it wraps around midnight).
+         */
+        Optional<String> bandwidthSchedule();
     }
 
     interface Shutdown {

@@ -111,6 +111,7 @@ public final class ConfigValidator {
             error("chute.upload.verify", "must be one of " + String.join(", ", VERIFY_MODES) + ", was '"
                     + upload.verify() + "'");
         }
+        BandwidthSchedule.parse(upload.bandwidth(), upload.bandwidthSchedule(), this::error);
     }
 
     /** Values of {@code chute.upload.verify}. */

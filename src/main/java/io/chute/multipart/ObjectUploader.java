@@ -2,6 +2,7 @@ package io.chute.multipart;
 
 import io.chute.faults.CrashPoint;
 import io.chute.stability.FileIdentity;
+import io.chute.throttle.BandwidthLimiter;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -19,6 +20,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -60,6 +62,7 @@ public final class ObjectUploader {
     private final boolean fullObjectChecksum;
     private final Set<String> checksumCheckingBuckets = ConcurrentHashMap.newKeySet();
     private final FlowControl flow;
+    private final BandwidthLimiter bandwidth;
     private volatile boolean stopping;
 
     /** An engine without limits beyond its part executor (tests of this class). */
@@ -67,14 +70,26 @@ public final class ObjectUploader {
                           long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
                           TransferListener listener) {
         this(s3, partExecutor, multipartThresholdInBytes, configuredPartSizeInBytes, maxParts, fullObjectChecksum,
-                listener, FlowControl.unlimited());
+                listener, FlowControl.unlimited(), BandwidthLimiter.UNLIMITED);
     }
 
     /** An engine whose parts and PutObject bodies go through {@code flow}'s part gate and byte budget. */
     public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
                           long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
                           TransferListener listener, FlowControl flow) {
+        this(s3, partExecutor, multipartThresholdInBytes, configuredPartSizeInBytes, maxParts, fullObjectChecksum,
+                listener, flow, BandwidthLimiter.UNLIMITED);
+    }
+
+    /**
+     * An engine whose parts and PutObject bodies go through {@code flow}'s part gate and byte budget, and whose
+     * request bodies are throttled by {@code bandwidth} (shared with the other lanes' uploaders).
+     */
+    public ObjectUploader(S3Client s3, ExecutorService partExecutor, long multipartThresholdInBytes,
+                          long configuredPartSizeInBytes, int maxParts, boolean fullObjectChecksum,
+                          TransferListener listener, FlowControl flow, BandwidthLimiter bandwidth) {
         this.flow = flow;
+        this.bandwidth = bandwidth;
         this.fullObjectChecksum = fullObjectChecksum;
         this.s3 = s3;
         this.partExecutor = partExecutor;
@@ -137,7 +152,7 @@ public final class ObjectUploader {
                 .build();
         PutObjectResponse response;
         try (FlowControl.Permit permit = flow.sendObject(size)) {
-            response = s3.putObject(put, RequestBody.fromContentProvider(() -> new RegionInputStream(channel, 0, size),
+            response = s3.putObject(put, RequestBody.fromContentProvider(() -> body(channel, 0, size),
                     size, request.options().contentTypeOrDefault()));
             permit.sent();
         } catch (S3Exception e) {
@@ -331,7 +346,7 @@ public final class ObjectUploader {
                 return null; // shutdown came while this part waited for a permit; it is sent on resume
             }
             response = s3.uploadPart(part, RequestBody.fromContentProvider(
-                    () -> new RegionInputStream(channel, offset, length), length, "application/octet-stream"));
+                    () -> body(channel, offset, length), length, "application/octet-stream"));
             permit.sent();
         }
         ensureUnchanged(request);
@@ -343,6 +358,11 @@ public final class ObjectUploader {
         listener.bytesSent(request.file(), length);
         listener.partUploaded(Duration.ofNanos(System.nanoTime() - started));
         return completed;
+    }
+
+    /** A request body: one byte range of the file, read no faster than the bandwidth cap allows. */
+    private InputStream body(FileChannel channel, long offset, long length) {
+        return bandwidth.throttle(new RegionInputStream(channel, offset, length));
     }
 
     private void complete(ObjectRequest object, MultipartSession session, List<CompletedPart> parts) {

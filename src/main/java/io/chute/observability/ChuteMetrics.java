@@ -4,6 +4,7 @@ import io.chute.multipart.TransferListener;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.StabilityGate;
 import io.chute.stability.StableFile;
+import io.chute.throttle.BandwidthLimiter;
 import io.chute.upload.FailureReason;
 import io.chute.upload.UploadOutcome;
 import io.chute.upload.UploaderPool;
@@ -50,6 +51,8 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String PARTS_IN_FLIGHT_LIMIT = "chute.parts.in.flight.limit";
     public static final String FILES_IN_FLIGHT_LIMIT = "chute.files.in.flight.limit";
     public static final String THROTTLE_RESPONSES = "chute.throttle.responses";
+    public static final String BANDWIDTH_LIMIT = "chute.bandwidth.limit.bytes.per.second";
+    public static final String THROTTLED_SECONDS = "chute.throttled.seconds";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -110,6 +113,15 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
                         f -> f.stream().mapToLong(FlowControl::throttleResponses).sum())
                 .tag("endpoint", endpoint).register(registry);
         watched.add(flows); // function counters hold their object weakly
+    }
+
+    /**
+     * The bandwidth cap in force (0 = none) and the seconds request bodies spent waiting for it (wall clock, so its
+     * rate is the fraction of time the cap held uploads back).
+     */
+    public void watch(BandwidthLimiter bandwidth) {
+        registry.gauge(BANDWIDTH_LIMIT, bandwidth, BandwidthLimiter::limitBytesPerSecond);
+        FunctionCounter.builder(THROTTLED_SECONDS, bandwidth, BandwidthLimiter::throttledSeconds).register(registry);
     }
 
     /**

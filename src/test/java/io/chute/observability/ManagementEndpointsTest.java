@@ -150,7 +150,8 @@ class ManagementEndpointsTest {
                 "chute_watch_overflows_total", "chute_rescans_total", "chute_orphan_uploads_aborted_total",
                 "chute_files_not_stabilizing_total",
                 "chute_credential_refresh_failures_total", "chute_parts_in_flight_limit",
-                "chute_files_in_flight_limit", "chute_throttle_responses_total")) {
+                "chute_files_in_flight_limit", "chute_throttle_responses_total",
+                "chute_bandwidth_limit_bytes_per_second", "chute_throttled_seconds_total")) {
             assertThat(before).as("scrape has " + name).containsPattern("(?m)^" + Pattern.quote(name) + "[{ ]");
         }
         assertThat(before).doesNotContain(folder("main").toString());
