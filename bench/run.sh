@@ -49,8 +49,9 @@ SMALL_TOOLS=${SMALL_TOOLS:-"chute aws-default rclone"}
 BUCKET=bench
 KEY_ID=bench-key
 SECRET=bench-secret-key
-# Production JVM flags, as in deploy/systemd/chute.service ExecStart.
-CHUTE_JVM_FLAGS=(-Xmx160m -Xss512k -XX:MaxMetaspaceSize=96m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError)
+# Production JVM flags: read from deploy/systemd/chute.service ExecStart (between the java binary and -Dquarkus...).
+read -r -a CHUTE_JVM_FLAGS <<< "$(sed -n 's/^ExecStart=[^ ]*java \(.*\) -Dquarkus.*/\1/p' "$REPO/deploy/systemd/chute.service")"
+[ "${#CHUTE_JVM_FLAGS[@]}" -gt 0 ] || { echo "no JVM flags found in deploy/systemd/chute.service ExecStart" >&2; exit 1; }
 
 mkdir -p "$WORK" "$RESULTS_DIR"
 rm -rf "$WORK"/aws-* "$WORK"/threads-* "$WORK"/time-* "$WORK"/out-* "$WORK"/err-* "$WORK"/notes.txt* "$WORK"/logs

@@ -120,6 +120,25 @@ public final class DaemonProcess implements AutoCloseable {
         return sum;
     }
 
+    /** The daemon's process id. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Peak resident set size of the daemon so far ({@code VmHWM}), in bytes. */
+    public long peakRssBytes() throws IOException {
+        return procStatusKib("VmHWM") * 1024;
+    }
+
+    private long procStatusKib(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException(field + " not in /proc/" + process.pid() + "/status");
+    }
+
     /** SIGKILL: the process gets no chance to clean up. */
     public void kill9() throws InterruptedException {
         process.destroyForcibly();

@@ -1,0 +1,123 @@
+package io.chute.e2e;
+
+import io.chute.testing.DaemonProcess;
+import io.chute.testing.Files2;
+import io.chute.testing.S3Objects;
+import io.chute.testing.S3ServerProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The memory bound under the documented production launch (the JVM flags of {@code deploy/systemd/chute.service}):
+ * the packaged daemon holds 100,000 files behind a paused rule and, at the same time, uploads a sparse file
+ * more than six times its heap cap, and its peak resident set stays within 256 MiB. Memory does not grow with
+ * the size of a file (parts are streamed) nor, beyond a few hundred bytes each, with the number of files.
+ */
+class MemoryBoundIT {
+
+    static final long MIB = 1024 * 1024;
+    static final long BOUND = 256 * MIB;
+    static final int BACKLOG = Integer.getInteger("chutetest.memory-backlog", 100_000);
+    static final long BIG = Long.getLong("chutetest.memory-file-bytes", 1024 * MIB);
+
+    @TempDir
+    Path tmp;
+
+    /** The JVM options of the systemd unit's ExecStart (everything between the java binary and -Dquarkus...). */
+    static String[] productionJvmFlags() throws IOException {
+        String unit = Files.readString(Path.of("deploy/systemd/chute.service"));
+        Matcher m = Pattern.compile("(?m)^ExecStart=\\S+java (.*?) -Dquarkus").matcher(unit);
+        assertThat(m.find()).as("ExecStart in the systemd unit").isTrue();
+        return m.group(1).trim().split("\\s+");
+    }
+
+    @Test
+    void aFileSixTimesTheHeap_and100000WaitingFiles_stayWithin256MiB() throws Exception {
+        String[] flags = productionJvmFlags();
+        assertThat(flags).anySatisfy(f -> assertThat(f).startsWith("-Xmx"));
+        Path big = Files.createDirectories(tmp.resolve("big"));
+        Path backlog = Files.createDirectories(tmp.resolve("backlog"));
+        for (int i = 0; i < BACKLOG; i++) {
+            Path dir = backlog.resolve("d" + (i % 100));
+            if (i < 100) {
+                Files.createDirectories(dir);
+            }
+            Files.write(dir.resolve("f" + i), new byte[] {1});
+        }
+        Path staged = tmp.resolve("staging/huge.bin");
+        Files.createDirectories(staged.getParent());
+        String sha = writeSparse(staged, BIG);
+
+        try (S3ServerProcess s3 = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK); S3Client client = s3.newClient()) {
+            s3.createBucket("chute-mem");
+            Path config = tmp.resolve("chute.yaml");
+            Files.writeString(config, """
+                    chute:
+                      state-dir: %s
+                      s3: {endpoint: %s, region: us-east-1, path-style: true, access-key-id: %s, secret-access-key: %s}
+                      rules:
+                        - {name: big, path: "%s", bucket: chute-mem, quiet-period: 1s, after-upload: delete}
+                        - {name: backlog, path: "%s", bucket: no-such-bucket, quiet-period: 1s}
+                    """.formatted(tmp.resolve("state"), s3.endpoint(), s3.accessKey(), s3.secretKey(), big, backlog));
+            try (DaemonProcess daemon = DaemonProcess.start(config, tmp.resolve("daemon.log"), flags)) {
+                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(2)).until(() ->
+                        held(daemon) >= BACKLOG);
+
+                Files.move(staged, big.resolve("huge.bin"));
+                await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> !Files.exists(big.resolve("huge.bin")));
+
+                assertThat(daemon.isAlive()).isTrue();
+                assertThat(held(daemon)).as("the backlog is still held, none lost").isEqualTo(BACKLOG);
+                String status = daemon.get("/q/status").body();
+                assertThat(status.split("\"state\"", -1).length - 1).as("waiting entries listed")
+                        .isLessThanOrEqualTo(4 * 250);
+                long peak = daemon.peakRssBytes();
+                assertThat(peak).as("peak RSS %d MiB with flags %s", peak / MIB, Arrays.toString(flags))
+                        .isLessThanOrEqualTo(BOUND);
+            }
+            assertThat(S3Objects.sha256(client, "chute-mem", "huge.bin")).isEqualTo(sha);
+        }
+        try (var files = Files.walk(backlog)) {
+            assertThat(files.filter(Files::isRegularFile).count()).as("no backlog file touched").isEqualTo(BACKLOG);
+        }
+    }
+
+    /** Files the daemon holds: queued, stabilizing, or waiting out the rule's pause. */
+    private static long held(DaemonProcess daemon) throws Exception {
+        return Math.round(daemon.metric("chute_queue_depth") + daemon.metric("chute_files_stabilizing")
+                + daemon.metric("chute_files_waiting_retry"));
+    }
+
+    /** A sparse file of {@code size} bytes with 1 MiB of random data every 64 MiB; returns its SHA-256. */
+    private static String writeSparse(Path file, long size) throws IOException {
+        Random random = new Random(42);
+        byte[] block = new byte[(int) MIB];
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(size);
+            for (long at = 0; at + MIB <= size; at += 64 * MIB) {
+                random.nextBytes(block);
+                raf.seek(at);
+                raf.write(block);
+            }
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return Files2.sha256(in);
+        }
+    }
+}
