@@ -623,7 +623,7 @@ done
   echo "Load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg) (other processes on the host are not controlled; with 2 cores, anything else running skews the numbers)."
   echo "Peers: $("$AWS_BIN" --version 2>&1 | head -1 | cut -d' ' -f1), $(rclone version 2>/dev/null | head -1), $(curl --version | head -1 | cut -d' ' -f1-2). File: $FILE_BYTES bytes of random data (page-cached, read by all tools from the same inode). MB = 10^6 bytes."
   echo
-  python3 - "$SAMPLES" "$CKPT_OUT" "$NOTES" "$NOTES.rss" <<'PY'
+  CHUTE_FLAGS_TEXT="${CHUTE_JVM_FLAGS[*]}" python3 - "$SAMPLES" "$CKPT_OUT" "$NOTES" "$NOTES.rss" <<'PY'
 import sys, statistics, collections, os
 samples, ckpt, notes, rss = sys.argv[1:5]
 rows = collections.OrderedDict()
@@ -709,7 +709,7 @@ for (case, s, tool), vals in big:
     ok, fails = stats(vals)
     if ok:
         t, b, p = ok[0]
-        print(f"**10 GiB sparse-ish file, Chute on {s}:** {t:.1f} s, {fmt_mbps(b, t):.0f} MB/s, peak RSS {p/1024:.0f} MiB (heap cap 160 MiB).\n")
+        print(f"**10 GiB sparse-ish file, Chute on {s}:** {t:.1f} s, {fmt_mbps(b, t):.0f} MB/s, peak RSS {p/1024:.0f} MiB (JVM flags: {os.environ.get('CHUTE_FLAGS_TEXT', '?')}).\n")
     else:
         print(f"**10 GiB sparse-ish file, Chute on {s}:** FAILED\n")
 print("## Checkpoint cost at 10,000 parts (SidecarStore journal, fsync per part)\n")
@@ -739,7 +739,7 @@ print()
 try:
     for line in open(notes + ".queued"):
         _, s, n, held, hwm, now = line.split()
-        print(f"**{int(n):,} files waiting (rule paused: bucket missing), Chute on {s}:** {int(held):,} held in the queue and the stability gate (the queue holds at most chute.upload.queue-capacity; the rest wait in the gate or are found again by the next scan); peak RSS {int(hwm)/1024:.0f} MiB, RSS at the end {int(now)/1024:.0f} MiB (heap cap 160 MiB).\n")
+        print(f"**{int(n):,} files waiting (rule paused: bucket missing), Chute on {s}:** {int(held):,} held in memory (stability gate, queue and retry timer, each bounded at 10,000 by default; the rest wait on disk and are rescanned when there is room); peak RSS {int(hwm)/1024:.0f} MiB, RSS at the end {int(now)/1024:.0f} MiB (JVM flags: {os.environ.get('CHUTE_FLAGS_TEXT', '?')}).\n")
 except FileNotFoundError:
     pass
 try:

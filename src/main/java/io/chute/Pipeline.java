@@ -10,6 +10,7 @@ import io.chute.observability.FatalErrors;
 import io.chute.observability.Observers;
 import io.chute.observability.RuleChecks;
 import io.chute.observability.StatusBoard;
+import io.chute.queue.DiskBacklog;
 import io.chute.queue.UploadQueue;
 import io.chute.s3.EndpointProbe;
 import io.chute.stability.FileIdentity;
@@ -37,6 +38,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -62,6 +64,8 @@ public class Pipeline {
     private volatile boolean started;
     private List<DropRule> rules;
     private UploadEngine uploadEngine;
+    private final DiskBacklog backlog = new DiskBacklog();
+    private ExecutorService rescanner;
     private ScheduledExecutorService timer;
     private UploadQueue queue;
     private StabilityGate gate;
@@ -99,7 +103,7 @@ public class Pipeline {
         metrics.register(rules);
         ruleHealth = new RuleHealth(clock);
         ruleChecks = new RuleChecks(ruleHealth, fatal, java.time.Duration.ofSeconds(2));
-        status = new StatusBoard(clock, rules, ruleChecks, () -> gate.waiting(), queue::queued);
+        status = new StatusBoard(clock, rules, ruleChecks, () -> gate.waiting(), queue::queued, backlog);
         Observers observers = new Observers(metrics, status);
         uploadEngine = UploadEngine.forRules(config, observers, clock, e -> metrics.credentialRefreshFailed("provider"));
         Path stateDir = uploadEngine.stateDir();
@@ -115,11 +119,12 @@ public class Pipeline {
                 metrics.discovered(stable.rule());
             }
             return queued;
-        }, queue::isInFlight, metrics);
+        }, queue::isInFlight, metrics, config.watch().maxTrackedFiles(), backlog);
         pool = new UploaderPool(new UploaderPool.Settings(config.upload().workers(), config.upload().maxAttempts(),
-                config.upload().retryBackoff(), config.upload().retryBackoffMax()),
+                config.upload().retryBackoff(), config.upload().retryBackoffMax(), config.upload().queueCapacity()),
                 queue, rule -> uploadEngine.lane(rule).files(), rule -> uploadEngine.lane(rule).flow().files(),
-                completion, ruleHealth, gate::seen, timer, observers);
+                completion, ruleHealth, gate::seen, timer, observers, backlog);
+        rescanner = Executors.newSingleThreadExecutor(named("chute-rescan-"));
         metrics.watch(gate);
         metrics.watch(pool);
         uploadEngine.lanes().stream().collect(java.util.stream.Collectors.groupingBy(UploadEngine.Lane::endpointId,
@@ -162,8 +167,24 @@ public class Pipeline {
         lastTickNanos = System.nanoTime();
         try {
             gate.tick();
+            rescanBacklogIfRoom();
         } catch (RuntimeException e) {
             LOG.error("stability tick failed; continuing", e);
+        }
+    }
+
+    /**
+     * Files left on disk because the gate or the retry timer was full are found again by rescanning their rule
+     * once the gate and the queue are under half full, so a backlog drains at upload speed (not at the pace of
+     * the periodic rescan). A paused rule waits: its files would only be left on disk again.
+     */
+    private void rescanBacklogIfRoom() {
+        if (!gate.hasRoom() || !queue.hasRoom()) {
+            return;
+        }
+        for (DropRule rule : backlog.takeRescannable(r -> ruleHealth.pausedFor(r.name()).isEmpty())) {
+            LOG.debugf("rule=%s rescanning for files left on disk while Chute's queues were full", rule.name());
+            rescanner.execute(() -> watcher.rescan(rule));
         }
     }
 
@@ -290,6 +311,9 @@ public class Pipeline {
             LOG.debug("closing watcher", e);
         }
         timer.shutdownNow();
+        if (rescanner != null) {
+            rescanner.shutdownNow();
+        }
         uploadEngine.lanes().forEach(lane -> lane.objects().stopStartingParts());
         try {
             pool.stop(config.shutdown().grace());

@@ -40,6 +40,9 @@ public final class StatusRenderer {
             if (!ready && hasText(r.path("pausedReason"))) {
                 out.append("                   paused: ").append(r.path("pausedReason").asText()).append('\n');
             }
+            if (r.path("backlogOnDisk").asBoolean(false)) {
+                out.append("                   more files wait on disk (rescanned when there is room)\n");
+            }
             out.append(String.format(Locale.ROOT, "                   %d uploaded (%s), %d failed, %d quarantined%n",
                     r.path("uploaded").asLong(0), Units.bytes(r.path("bytesUploaded").asLong(0)),
                     r.path("failed").asLong(0), r.path("quarantined").asLong(0)));

@@ -242,6 +242,13 @@ public interface ChuteConfig {
         /** How often every rule's folder is rescanned in full (events are hints, scans are truth). */
         @WithDefault("5m")
         Duration rescanInterval();
+
+        /**
+         * Most files the stability gate tracks at once. Files seen beyond it stay on disk and their rule is
+         * rescanned as soon as the gate is under half full, so memory does not grow with the backlog.
+         */
+        @WithDefault("10000")
+        int maxTrackedFiles();
     }
 
     interface Rule {

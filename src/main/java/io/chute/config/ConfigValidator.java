@@ -40,6 +40,7 @@ public final class ConfigValidator {
         ConfigValidator v = new ConfigValidator();
         v.checkS3("chute.s3", S3Connection.of(config.s3()));
         v.checkUpload(config.upload());
+        v.positive("chute.watch.max-tracked-files", config.watch().maxTrackedFiles());
         if (config.daemon() && config.rules().isEmpty()) {
             v.error("chute.rules", "at least one rule is required to run the daemon");
         }

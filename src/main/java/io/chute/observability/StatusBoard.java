@@ -2,6 +2,7 @@ package io.chute.observability;
 
 import io.chute.config.DropRule;
 import io.chute.multipart.TransferListener;
+import io.chute.queue.DiskBacklog;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.StabilityGate;
 import io.chute.stability.StableFile;
@@ -56,6 +57,7 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
     private final RuleChecks checks;
     private final Supplier<List<StabilityGate.Waiting>> stabilizing;
     private final Supplier<List<UploadQueue.Queued>> queued;
+    private final DiskBacklog backlog;
     private final Map<Path, UploadProgress> inFlight = new ConcurrentHashMap<>();
     private final Map<Path, Retry> retrying = new ConcurrentHashMap<>();
     private final Map<String, Totals> totals = new ConcurrentHashMap<>();
@@ -64,6 +66,14 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
 
     public StatusBoard(Clock clock, List<DropRule> rules, RuleChecks checks,
                        Supplier<List<StabilityGate.Waiting>> stabilizing, Supplier<List<UploadQueue.Queued>> queued) {
+        this(clock, rules, checks, stabilizing, queued, new DiskBacklog());
+    }
+
+    /** {@code backlog} says which rules have files left on disk (not yet held in memory). */
+    public StatusBoard(Clock clock, List<DropRule> rules, RuleChecks checks,
+                       Supplier<List<StabilityGate.Waiting>> stabilizing, Supplier<List<UploadQueue.Queued>> queued,
+                       DiskBacklog backlog) {
+        this.backlog = backlog;
         this.clock = clock;
         this.startedAt = clock.instant();
         this.rules = rules;
@@ -187,7 +197,7 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         Totals t = totals.get(rule.name());
         return new StatusReport.Rule(rule.name(), rule.folder().toString(), rule.bucket(), rule.prefix(),
                 problem.isEmpty(), problem.orElse(null), t.uploaded.get(), t.bytes.get(), t.failed.get(),
-                t.quarantined.get());
+                t.quarantined.get(), backlog.hasBacklog(rule.name()));
     }
 
     private Totals totalsOf(StableFile file) {

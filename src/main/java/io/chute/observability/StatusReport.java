@@ -18,10 +18,14 @@ public record StatusReport(String startedAt, String now, List<Rule> rules, List<
     /** Files listed per waiting state; the rest are only counted. */
     public static final int SHOWN_PER_STATE = 250;
 
-    /** Per-rule totals since start; {@code pausedReason} is null while the rule can upload. */
+    /**
+     * Per-rule totals since start; {@code pausedReason} is null while the rule can upload. {@code backlogOnDisk}:
+     * some of the rule's files are waiting on disk, not yet held in memory (the gate or the retry timer was full;
+     * they are rescanned when there is room), so {@code waitingCounts} does not count them.
+     */
     @RegisterForReflection
     public record Rule(String name, String folder, String bucket, String prefix, boolean ready, String pausedReason,
-                       long uploaded, long bytesUploaded, long failed, long quarantined) {
+                       long uploaded, long bytesUploaded, long failed, long quarantined, boolean backlogOnDisk) {
     }
 
     /**

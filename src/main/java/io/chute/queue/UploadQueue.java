@@ -155,6 +155,11 @@ public final class UploadQueue {
     }
 
     /** Files waiting to be taken. */
+    /** Whether the queue is under half full: room for what a rescan of a backlogged rule finds. */
+    public boolean hasRoom() {
+        return depth() < capacity / 2;
+    }
+
     public int depth() {
         lock.lock();
         try {

@@ -1,6 +1,7 @@
 package io.chute.stability;
 
 import io.chute.config.DropRule;
+import io.chute.queue.DiskBacklog;
 import io.chute.watch.CandidateFilter;
 import io.chute.watch.FileSeen;
 import org.jboss.logging.Logger;
@@ -30,6 +31,10 @@ import java.util.function.Predicate;
  * {@link #seen} may be called from any thread; {@link #tick} from one thread at a time (the gate's scheduler).
  * A stable file whose hand-off is refused (queue full, already in flight) stays tracked and is offered again
  * on the next tick: "not accepted" means "try again later", never "drop".
+ * <p>
+ * The gate tracks at most {@code capacity} files. A file seen while it is full is left on disk and its rule is
+ * recorded in the {@link DiskBacklog}, so memory does not grow with the number of files waiting; the pipeline
+ * rescans the rule when the gate has room again.
  */
 public final class StabilityGate {
 
@@ -55,6 +60,8 @@ public final class StabilityGate {
     private final Predicate<Path> alreadyHandled;
     private final Listener listener;
     private final Map<Path, Tracked> tracked = new ConcurrentHashMap<>();
+    private final int capacity;
+    private final DiskBacklog backlog;
 
     private static final class Tracked {
         final FileSeen seen;
@@ -73,11 +80,19 @@ public final class StabilityGate {
     /**
      * @param alreadyHandled true for paths that need no stability tracking now (in flight or waiting to retry)
      */
-    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled, Listener listener) {
+    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled, Listener listener, int capacity,
+                         DiskBacklog backlog) {
         this.clock = clock;
         this.sink = sink;
         this.alreadyHandled = alreadyHandled;
         this.listener = listener;
+        this.capacity = capacity;
+        this.backlog = backlog;
+    }
+
+    /** A gate without a bound (tests of one behaviour). */
+    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled, Listener listener) {
+        this(clock, sink, alreadyHandled, listener, Integer.MAX_VALUE, new DiskBacklog());
     }
 
     public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled) {
@@ -85,12 +100,25 @@ public final class StabilityGate {
         });
     }
 
-    /** Starts (or keeps) tracking a file. Idempotent: repeated events for a tracked file change nothing. */
+    /**
+     * Starts (or keeps) tracking a file. Idempotent: repeated events for a tracked file change nothing. When the
+     * gate is full the file is left on disk and its rule recorded in the backlog (the size check is approximate
+     * under concurrent calls, by at most the number of calling threads).
+     */
     public void seen(FileSeen file) {
-        if (alreadyHandled.test(file.path())) {
+        if (alreadyHandled.test(file.path()) || tracked.containsKey(file.path())) {
+            return;
+        }
+        if (tracked.size() >= capacity) {
+            backlog.spilled(file.rule());
             return;
         }
         tracked.computeIfAbsent(file.path(), p -> new Tracked(file, clock.instant()));
+    }
+
+    /** Whether the gate could take many more files (under half full): the moment to rescan backlogged rules. */
+    public boolean hasRoom() {
+        return tracked.size() < capacity / 2;
     }
 
     /** Re-examines every tracked file and hands over those that are stable. */

@@ -3,6 +3,7 @@ package io.chute.upload;
 import io.chute.completion.Completion;
 import io.chute.config.DropRule;
 import io.chute.multipart.AdaptiveGate;
+import io.chute.queue.DiskBacklog;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.StableFile;
 import io.chute.watch.FileSeen;
@@ -50,7 +51,15 @@ public final class UploaderPool implements AutoCloseable {
         }
     }
 
-    public record Settings(int workers, int maxAttempts, Duration retryBackoff, Duration retryBackoffMax) {
+    /**
+     * {@code maxWaitingToRetry} bounds the files held on the retry timer; beyond it a file due for a retry (or
+     * waiting out its rule's pause) is left on disk and its rule recorded in the {@link DiskBacklog}.
+     */
+    public record Settings(int workers, int maxAttempts, Duration retryBackoff, Duration retryBackoffMax,
+                           int maxWaitingToRetry) {
+        public Settings(int workers, int maxAttempts, Duration retryBackoff, Duration retryBackoffMax) {
+            this(workers, maxAttempts, retryBackoff, retryBackoffMax, Integer.MAX_VALUE);
+        }
     }
 
     private final Settings settings;
@@ -67,6 +76,7 @@ public final class UploaderPool implements AutoCloseable {
     /** Files on the retry timer by due slot (monotonic milliseconds ÷ {@link #DUE_GRAIN_MILLIS}). */
     private final Map<Long, List<StableFile>> dueBySlot = new ConcurrentHashMap<>();
     private final Listener listener;
+    private final DiskBacklog backlog;
     private final Map<java.nio.file.Path, Integer> attempts = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger waitingToRetry = new java.util.concurrent.atomic.AtomicInteger();
@@ -76,6 +86,15 @@ public final class UploaderPool implements AutoCloseable {
                         Function<DropRule, AdaptiveGate> fileGate, Completion completion,
                         RuleHealth ruleHealth, Consumer<FileSeen> backToGate, ScheduledExecutorService retryTimer,
                         Listener listener) {
+        this(settings, queue, uploader, fileGate, completion, ruleHealth, backToGate, retryTimer, listener, new DiskBacklog());
+    }
+
+    /** As above, leaving files beyond {@code settings.maxWaitingToRetry()} on disk, recorded in {@code backlog}. */
+    public UploaderPool(Settings settings, UploadQueue queue, Function<DropRule, FileUploader> uploader,
+                        Function<DropRule, AdaptiveGate> fileGate, Completion completion,
+                        RuleHealth ruleHealth, Consumer<FileSeen> backToGate, ScheduledExecutorService retryTimer,
+                        Listener listener,
+                        DiskBacklog backlog) {
         this.settings = settings;
         this.queue = queue;
         this.uploader = uploader;
@@ -85,6 +104,7 @@ public final class UploaderPool implements AutoCloseable {
         this.backToGate = backToGate;
         this.retryTimer = retryTimer;
         this.listener = listener;
+        this.backlog = backlog;
     }
 
     public void start() {
@@ -219,6 +239,9 @@ public final class UploaderPool implements AutoCloseable {
                     countsTowardsQuarantine ? String.valueOf(maxAttempts) : "unlimited",
                     retry.reason().tag(), retry.detail(), delay.toSeconds());
         }
+        if (spilledBecauseTimerIsFull(file)) {
+            return;
+        }
         listener.retrying(file, retry, delay);
         backToGateAfter(file, delay);
     }
@@ -234,6 +257,9 @@ public final class UploaderPool implements AutoCloseable {
                 remaining.toMillis(), failing.reason());
         UploadOutcome.RetryLater why = new UploadOutcome.RetryLater(FailureReason.ofTag(failing.reason()),
                 failing.detail(), true);
+        if (spilledBecauseTimerIsFull(file)) {
+            return;
+        }
         listener.waitingForRule(file, why, remaining);
         backToGateAfter(file, remaining);
     }
@@ -264,6 +290,19 @@ public final class UploaderPool implements AutoCloseable {
             queue.release(file.path());
             backToGate.accept(new FileSeen(file.rule(), file.path()));
         }
+    }
+
+    /**
+     * When the retry timer already holds {@code maxWaitingToRetry} files, this one waits on disk instead (released,
+     * its rule recorded in the backlog for a rescan): memory does not grow with the number of failing files.
+     */
+    private boolean spilledBecauseTimerIsFull(StableFile file) {
+        if (waitingToRetry.get() < settings.maxWaitingToRetry()) {
+            return false;
+        }
+        queue.release(file.path());
+        backlog.spilled(file.rule());
+        return true;
     }
 
     /** Files waiting on the retry timer: failed attempts backing off and files waiting out their rule's pause. */

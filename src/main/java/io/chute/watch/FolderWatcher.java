@@ -210,6 +210,12 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
         }
     }
 
+    /** Full scan of one rule's folder (a backlog left on disk); files found are offered to the listener. */
+    public void rescan(DropRule rule) {
+        scan(rule, rule.folder());
+        listener.rescanned(rule);
+    }
+
     /** Full scan of every rule folder; files found are offered to the listener. */
     public void rescanAll() {
         for (DropRule rule : rules) {

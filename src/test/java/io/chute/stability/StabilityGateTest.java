@@ -69,6 +69,34 @@ class StabilityGateTest {
     }
 
     @Test
+    void fullGate_leavesFurtherFilesOnDisk_andRecordsTheirRuleForARescan_untilItIsUnderHalfFull() throws Exception {
+        io.chute.queue.DiskBacklog backlog = new io.chute.queue.DiskBacklog();
+        StabilityGate small = new StabilityGate(clock, f -> accepting.get() && handedOver.add(f), p -> false,
+                new StabilityGate.Listener() {
+                }, 4, backlog);
+        DropRule rule = rule(Duration.ofSeconds(1));
+        for (int i = 0; i < 10; i++) {
+            small.seen(new FileSeen(rule, Files.writeString(folder.resolve("f" + i), "x")));
+        }
+
+        assertThat(small.trackedCount()).isEqualTo(4);
+        assertThat(backlog.hasBacklog(rule.name())).isTrue();
+        assertThat(small.hasRoom()).isFalse();
+        assertThat(backlog.takeRescannable(r -> false)).as("a rule that cannot be rescanned now stays recorded")
+                .isEmpty();
+        assertThat(backlog.hasBacklog(rule.name())).isTrue();
+
+        now = now.plus(Duration.ofSeconds(2));
+        small.tick();
+        now = now.plus(Duration.ofSeconds(2));
+        small.tick();
+        assertThat(handedOver).hasSize(4);
+        assertThat(small.hasRoom()).isTrue();
+        assertThat(backlog.takeRescannable(r -> true)).containsExactly(rule);
+        assertThat(backlog.hasBacklog(rule.name())).isFalse();
+    }
+
+    @Test
     void copiedFileWithAnOldMtime_isStableOnlyAfterTheQuietPeriodOnChutesClock() throws Exception {
         DropRule rule = rule(Duration.ofSeconds(5));
         Path file = Files.writeString(folder.resolve("old.dat"), "copied");
