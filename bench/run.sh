@@ -5,7 +5,7 @@
 #   --small-only only the small-files case (SMALL_N files of SMALL_BYTES, default 2,000 x 64 KiB)
 #   --queued     also measure Chute's peak RSS with QUEUED_N files waiting (their bucket is missing, so the
 #                rule is paused and every file stays tracked or queued)
-#   --big        also measure Chute's peak RSS on a 10 GiB sparse-ish file (S3Proxy only)
+#   --big        also measure Chute's peak RSS on a BIG_GIB (default 20) GiB sparse-ish file (first server only)
 #   --keep-work  do not delete bench/work/ data at the end
 # Environment knobs (optional): RUNS, FILE_BYTES (default 2 GiB), CEILING_OBJ_BYTES (256 MB), CEILING_N (8),
 #   AWS_BIN (aws executable, default: first on PATH), CHUTE_QUIET_PERIOD (500ms), SERVERS ("s3proxy s3mock"),
@@ -54,7 +54,7 @@ read -r -a CHUTE_JVM_FLAGS <<< "$(sed -n 's/^ExecStart=[^ ]*java \(.*\) -Dquarku
 [ "${#CHUTE_JVM_FLAGS[@]}" -gt 0 ] || { echo "no JVM flags found in deploy/systemd/chute.service ExecStart" >&2; exit 1; }
 
 mkdir -p "$WORK" "$RESULTS_DIR"
-rm -rf "$WORK"/aws-* "$WORK"/threads-* "$WORK"/time-* "$WORK"/out-* "$WORK"/err-* "$WORK"/notes.txt* "$WORK"/logs
+rm -rf "$WORK"/server-cpu.tsv "$WORK"/aws-* "$WORK"/threads-* "$WORK"/time-* "$WORK"/out-* "$WORK"/err-* "$WORK"/notes.txt* "$WORK"/logs
 SAMPLES="$WORK/samples.tsv"   # case  server  tool  run  seconds  bytes  peak_rss_kib  note
 : > "$SAMPLES"
 NOTES="$WORK/notes.txt"
@@ -471,6 +471,13 @@ peer_small() { # server tool run
   echo "$(elapsed "$t0" "$t1") $(peak_rss_of_time "$tv") $(time_cpu "$tv")"
 }
 
+# The S3 server's CPU seconds during one measured run (same machine, same 2 cores), for the CPU split.
+server_wbytes() { awk '/^(write_bytes|rchar):/ && $1 == "write_bytes:" { print $2 }' "/proc/$1/io" 2>/dev/null || echo 0; }
+server_cpu() { # case server tool cpu_before wbytes_before
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" \
+    "$(awk -v a="$4" -v b="$(proc_cpu "${SERVER_PID[$2]}")" 'BEGIN { printf "%.2f", b - a }')" \
+    "$(awk -v a="$5" -v b="$(server_wbytes "${SERVER_PID[$2]}")" 'BEGIN { printf "%.0f", b - a }')" >> "$WORK/server-cpu.tsv"
+}
 record() { # case server tool run result bytes
   local res=$5
   if ! [[ "$res" =~ ^[0-9.]+\ [0-9]+\ [0-9.]+$ ]]; then
@@ -522,11 +529,13 @@ for ((run = 1; run <= RUNS; run++)); do
   order=("${order[@]:$shift_by}" "${order[@]:0:$shift_by}")
   for tool in "${order[@]}"; do
     for s in $SERVERS; do
+      sc0=$(proc_cpu "${SERVER_PID[$s]}"); sw0=$(server_wbytes "${SERVER_PID[$s]}")
       if [ "$tool" = chute ]; then
         res=$(chute_small_drop "$s" "$run")
       else
         res=$(peer_small "$s" "$tool" "$run")
       fi
+      server_cpu small "$s" "$tool" "$sc0" "$sw0"
       record small "$s" "$tool" "$run" "$res" $((SMALL_N * SMALL_BYTES))
     done
   done
@@ -535,18 +544,23 @@ done
 for ((run = 1; run <= RUNS && SMALL_ONLY == 0; run++)); do
   # ceiling first in each round, then the tools, rotating the order per run (alternating tools)
   for s in $SERVERS; do
-    record ceiling "$s" "curl ${CEILING_N}x PUT" "$run" "$(ceiling_run "$s" "$CEILFILE")" $((CEILING_N * CEILING_OBJ_BYTES))
+    sc0=$(proc_cpu "${SERVER_PID[$s]}"); sw0=$(server_wbytes "${SERVER_PID[$s]}")
+    res=$(ceiling_run "$s" "$CEILFILE")
+    server_cpu ceiling "$s" "curl ${CEILING_N}x PUT" "$sc0" "$sw0"
+    record ceiling "$s" "curl ${CEILING_N}x PUT" "$run" "$res" $((CEILING_N * CEILING_OBJ_BYTES))
   done
   read -r -a order <<< "$TOOLS"
   shift_by=$(( (run - 1) % ${#order[@]} ))
   order=("${order[@]:$shift_by}" "${order[@]:0:$shift_by}")
   for tool in "${order[@]}"; do
     for s in $SERVERS; do
+      sc0=$(proc_cpu "${SERVER_PID[$s]}"); sw0=$(server_wbytes "${SERVER_PID[$s]}")
       if [ "$tool" = chute ]; then
         res=$(chute_drop "$s" "$BIGFILE" "file-2g-$run.bin")
       else
         res=$(peer_upload "$s" "$tool" "$BIGFILE" "$tool/file-2g-$run.bin")
       fi
+      server_cpu upload "$s" "$tool" "$sc0" "$sw0"
       record upload "$s" "$tool" "$run" "$res" "$FILE_BYTES"
     done
   done
@@ -554,15 +568,16 @@ done
 
 if [ "$SMALL_ONLY" = 0 ] && [ "$BIG" = 1 ] && [[ " $TOOLS " == *" chute "* ]]; then
   s=$(echo $SERVERS | awk '{print $1}')
-  BIG10="$WORK/big-10g.bin"
-  if [ ! -f "$BIG10" ]; then
-    log "creating 10 GiB sparse-ish file (1 MiB random every 64 MiB, holes between)"
-    truncate -s $((10 * 1024 * 1024 * 1024)) "$BIG10"
-    for ((o = 0; o < 10 * 1024; o += 64)); do
-      head -c $((1024 * 1024)) /dev/urandom | dd of="$BIG10" bs=1M seek=$o conv=notrunc status=none
+  BIG_GIB=${BIG_GIB:-20}
+  BIGF="$WORK/big-${BIG_GIB}g.bin"
+  if [ ! -f "$BIGF" ]; then
+    log "creating $BIG_GIB GiB sparse-ish file (1 MiB random every 64 MiB, holes between)"
+    truncate -s $((BIG_GIB * 1024 * 1024 * 1024)) "$BIGF"
+    for ((o = 0; o < BIG_GIB * 1024; o += 64)); do
+      head -c $((1024 * 1024)) /dev/urandom | dd of="$BIGF" bs=1M seek=$o conv=notrunc status=none
     done
   fi
-  record big "$s" chute 1 "$(chute_drop "$s" "$BIG10" big-10g.bin)" $((10 * 1024 * 1024 * 1024))
+  record big "$s" chute 1 "$(chute_drop "$s" "$BIGF" "big-${BIG_GIB}g.bin")" $((BIG_GIB * 1024 * 1024 * 1024))
 fi
 
 if [ "$QUEUED" = 1 ]; then
@@ -709,9 +724,22 @@ for (case, s, tool), vals in big:
     ok, fails = stats(vals)
     if ok:
         t, b, p = ok[0]
-        print(f"**10 GiB sparse-ish file, Chute on {s}:** {t:.1f} s, {fmt_mbps(b, t):.0f} MB/s, peak RSS {p/1024:.0f} MiB (JVM flags: {os.environ.get('CHUTE_FLAGS_TEXT', '?')}).\n")
+        print(f"**{b / 2**30:.0f} GiB sparse-ish file, Chute on {s}:** {t:.1f} s, {fmt_mbps(b, t):.0f} MB/s, peak RSS {p/1024:.0f} MiB (JVM flags: {os.environ.get('CHUTE_FLAGS_TEXT', '?')}).\n")
     else:
-        print(f"**10 GiB sparse-ish file, Chute on {s}:** FAILED\n")
+        print(f"**big sparse-ish file, Chute on {s}:** FAILED\n")
+try:
+    scpu = collections.defaultdict(list)
+    for line in open(os.path.join(os.path.dirname(samples), "server-cpu.tsv")):
+        c, srv, tool, cpu, wb = line.rstrip("\n").split("\t")
+        scpu[(c, srv, tool)].append((float(cpu), float(wb)))
+    if scpu:
+        print("## CPU split: the S3 server's CPU seconds during each measured run (median; same 2 cores)\n")
+        print("| case | server | tool | server CPU s (median) | server disk writes MB (median) |\n|---|---|---|---|---|")
+        for (c, srv, tool), v in scpu.items():
+            print(f"| {c} | {srv} | {tool} | {statistics.median(x for x, _ in v):.1f} | {statistics.median(w for _, w in v) / 1e6:,.0f} |")
+        print()
+except FileNotFoundError:
+    pass
 print("## Checkpoint cost at 10,000 parts (SidecarStore journal, fsync per part)\n")
 res = {}
 for line in open(ckpt):
