@@ -4,23 +4,24 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import io.chute.s3.EndpointProbe;
 import io.chute.stability.FileIdentity;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.WireMockS3;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+
+
+
+
+
 import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
+
+
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.net.URI;
+
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.head;
 import static com.github.tomakehurst.wiremock.client.WireMock.headRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -61,16 +61,8 @@ class PutResponseVerificationTest {
 
     @BeforeEach
     void start() {
-        wire = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
-        wire.start();
-        s3 = S3Client.builder().endpointOverride(URI.create(wire.baseUrl())).forcePathStyle(true)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDUMMY", "dummy")))
-                .httpClientBuilder(ApacheHttpClient.builder())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+        wire = WireMockS3.start();
+        s3 = WireMockS3.client(wire);
         parts = Executors.newFixedThreadPool(2);
         uploader = new ObjectUploader(s3, parts, 16 * MIB, 5 * MIB, 10_000, false, new TransferListener() {
         });
