@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -66,14 +65,8 @@ class UploadEngineBandwidthCapTest {
      * engine) while both talk to the same server.
      */
     private ChuteConfig config() throws Exception {
-        Map<String, String> p = new HashMap<>();
-        p.put("chute.daemon", "false");
-        p.put("chute.state-dir", tmp.resolve("state").toString());
-        p.put("chute.s3.endpoint", server.endpoint().toString());
-        p.put("chute.s3.path-style", "true");
+        Map<String, String> p = server.chuteProperties(server.endpoint().toString(), tmp.resolve("state"));
         p.put("chute.s3.probe", "false");
-        p.put("chute.s3.access-key-id", server.accessKey());
-        p.put("chute.s3.secret-access-key", server.secretKey());
         p.put("chute.upload.bandwidth", "4M");
         p.put("chute.upload.parts-in-flight", "4");
         p.put("chute.upload.part-size", "5M");

@@ -17,7 +17,6 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,13 +52,7 @@ class UploadEngineConnectionsTest {
     }
 
     private ChuteConfig config() {
-        Map<String, String> p = new HashMap<>();
-        p.put("chute.daemon", "false");
-        p.put("chute.state-dir", tmp.resolve("state").toString());
-        p.put("chute.s3.endpoint", server.endpoint().toString());
-        p.put("chute.s3.path-style", "true");
-        p.put("chute.s3.access-key-id", server.accessKey());
-        p.put("chute.s3.secret-access-key", server.secretKey());
+        Map<String, String> p = server.chuteProperties(server.endpoint().toString(), tmp.resolve("state"));
         String[] names = {"global", "dead1", "dead2"};
         for (int i = 0; i < names.length; i++) {
             p.put("chute.rules[" + i + "].name", names[i]);

@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -87,13 +86,7 @@ class UploadEngineThrottlingTest {
         proxy.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().proxiedFrom(server.endpoint().toString())));
 
         Path folder = java.nio.file.Files.createDirectories(tmp.resolve("inbox"));
-        Map<String, String> p = new HashMap<>();
-        p.put("chute.daemon", "false");
-        p.put("chute.state-dir", tmp.resolve("state").toString());
-        p.put("chute.s3.endpoint", proxy.baseUrl());
-        p.put("chute.s3.path-style", "true");
-        p.put("chute.s3.access-key-id", server.accessKey());
-        p.put("chute.s3.secret-access-key", server.secretKey());
+        Map<String, String> p = server.chuteProperties(proxy.baseUrl(), tmp.resolve("state"));
         p.put("chute.upload.workers", String.valueOf(WORKERS));
         p.put("chute.upload.parts-in-flight", String.valueOf(PARTS));
         p.put("chute.upload.multipart-threshold", "5M");

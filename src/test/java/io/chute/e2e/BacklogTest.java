@@ -87,7 +87,7 @@ class BacklogTest {
     Pipeline pipeline;
 
     private double gauge(String name) {
-        return registry.find(name).gauges().stream().mapToDouble(g -> g.value()).sum();
+        return registry.find(name).gauges().stream().mapToDouble(io.micrometer.core.instrument.Gauge::value).sum();
     }
 
     @Test

@@ -217,6 +217,21 @@ public final class S3ServerProcess implements AutoCloseable {
     /** A new sync client for this server (caller closes it); checksums only where the API requires them. */
     public S3Client newClient() { return newClient(accessKey, secretKey); }
 
+    /**
+     * Mutable Chute properties of a one-shot (no daemon) configuration whose {@code chute.s3} connection is this
+     * server at {@code endpoint} (this server's, or a proxy in front of it), with state under {@code stateDir}.
+     */
+    public java.util.Map<String, String> chuteProperties(String endpoint, java.nio.file.Path stateDir) {
+        java.util.Map<String, String> p = new java.util.HashMap<>();
+        p.put("chute.daemon", "false");
+        p.put("chute.state-dir", stateDir.toString());
+        p.put("chute.s3.endpoint", endpoint);
+        p.put("chute.s3.path-style", "true");
+        p.put("chute.s3.access-key-id", accessKey);
+        p.put("chute.s3.secret-access-key", secretKey);
+        return p;
+    }
+
     /** Like {@link #newClient()} with other credentials, e.g. a wrong secret to prove S3Proxy checks signatures. */
     public S3Client newClient(String accessKeyId, String secretAccessKey) {
         return S3Client.builder()

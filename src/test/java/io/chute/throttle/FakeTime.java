@@ -56,9 +56,26 @@ final class FakeTime extends Clock implements Ticker {
         return ZoneOffset.UTC;
     }
 
+    /** The same moving time seen in another zone (the limiter reads the timetable's local time through it). */
     @Override
     public Clock withZone(ZoneId zone) {
-        throw new UnsupportedOperationException();
+        FakeTime time = this;
+        return new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return zone;
+            }
+
+            @Override
+            public Clock withZone(ZoneId other) {
+                return time.withZone(other);
+            }
+
+            @Override
+            public Instant instant() {
+                return time.instant();
+            }
+        };
     }
 
     @Override
