@@ -194,8 +194,12 @@ class UploadEngineThrottlingTest {
                 .willReturn(aResponse().withStatus(503).withHeader("Content-Type", "application/xml")
                         .withBody(SLOW_DOWN)));
         Set<Path> throttled = batch();
-        await("both limits went down", Duration.ofSeconds(30),
-                () -> flow.parts().limit() < partsBefore && flow.files().limit() < filesBefore);
+        int[] low = new int[2]; // the limits as first seen lowered: they may grow back while the batch drains
+        await("both limits went down", Duration.ofSeconds(30), () -> {
+            low[0] = flow.parts().limit();
+            low[1] = flow.files().limit();
+            return low[0] < partsBefore && low[1] < filesBefore;
+        });
         proxy.removeStub(slowDown);
         long slowDowns = served503(proxy);
         assertThat(slowDowns).isPositive();
@@ -203,8 +207,8 @@ class UploadEngineThrottlingTest {
         assertThat(flow.throttleResponses()).as("every 503 attempt, the SDK's retries included, was seen")
                 .isEqualTo(served503(proxy));
 
-        int lowParts = flow.parts().limit();
-        int lowFiles = flow.files().limit();
+        int lowParts = low[0];
+        int lowFiles = low[1];
         for (int i = 0; i < 60 && (flow.parts().limit() <= lowParts || flow.files().limit() <= lowFiles); i++) {
             uploadBatch();
         }
