@@ -85,11 +85,18 @@ public final class Completion {
         Path target = moveInto(dir, rule, file);
         String text = "file: " + file + "\nrule: " + rule.name() + "\nattempts: " + attempts + "\nwhen: "
                 + clock.instant() + "\nreason: " + reason + "\n";
-        Files.writeString(target.resolveSibling(target.getFileName() + ".reason"), text, StandardCharsets.UTF_8);
+        writeWhole(target.resolveSibling(target.getFileName() + ".reason"), text);
         sidecars.delete(file);
         deleteMarker(rule, file);
         LOG.errorf("rule=%s path=%s quarantined to %s after %d attempts: %s", rule.name(), file, target, attempts, reason);
         return target;
+    }
+
+    /** Writes via a hidden temporary sibling and a rename, so a reader sees no reason file or a whole one. */
+    private static void writeWhole(Path target, String text) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**

@@ -88,25 +88,25 @@ abstract class DropFolderPipelineTest {
 
     @Test
     void fileStillBeingWritten_isNotUploadedBeforeItIsComplete() throws Exception {
-        Path file = folder("del").resolve("slow-writer.log");
+        Path file = folder("slow").resolve("slow-writer.log");
         java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
         byte[] chunk = new byte[64 * 1024];
         Random random = new Random(42);
         try (S3Client s3 = server.newClient(); OutputStream out = Files.newOutputStream(file)) {
-            long until = System.nanoTime() + Duration.ofSeconds(4).toNanos(); // four quiet periods
+            long until = System.nanoTime() + Duration.ofSeconds(7).toNanos(); // over two quiet periods
             while (System.nanoTime() < until) {
                 random.nextBytes(chunk);
                 out.write(chunk);
                 out.flush();
                 sha.update(chunk);
                 Thread.sleep(300);
-                assertThat(exists(s3, "del/slow-writer.log")).as("uploaded while still being written").isFalse();
+                assertThat(exists(s3, "slow/slow-writer.log")).as("uploaded while still being written").isFalse();
             }
         }
         String expected = java.util.HexFormat.of().formatHex(sha.digest());
         try (S3Client s3 = server.newClient()) {
             await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(file));
-            assertThat(objectSha(s3, "del/slow-writer.log")).isEqualTo(expected);
+            assertThat(objectSha(s3, "slow/slow-writer.log")).isEqualTo(expected);
         }
     }
 

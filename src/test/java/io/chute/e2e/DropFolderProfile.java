@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * Runs the real pipeline in-process against an S3 server process: two drop folders (one deleting, one moving
- * sources after upload), 5 MiB parts so small files exercise multipart, a 1 s quiet period. A file is placed
- * in the delete folder before the application starts.
+ * sources after upload), 5 MiB parts so small files exercise multipart, a 1 s quiet period, and a third folder
+ * with a 3 s quiet period for a slow writer. A file is placed in the delete folder before the application starts.
  */
 public abstract class DropFolderProfile implements QuarkusTestProfile {
 
@@ -62,6 +62,7 @@ public abstract class DropFolderProfile implements QuarkusTestProfile {
             deleteTree(root);
             Files.createDirectories(root.resolve("del"));
             Files.createDirectories(root.resolve("mv"));
+            Files.createDirectories(root.resolve("slow"));
             Files2.writeRandom(root.resolve("del").resolve(PREEXISTING), PREEXISTING_SIZE, PREEXISTING_SEED);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -89,6 +90,13 @@ public abstract class DropFolderProfile implements QuarkusTestProfile {
         p.put("chute.rules[1].quiet-period", "1s");
         p.put("chute.rules[1].after-upload", "move");
         p.put("chute.rules[1].archive-dir", root.resolve("archive").toString());
+        // a quiet period ten times the slow writer's cadence, so a stalled test JVM is not a finished file
+        p.put("chute.rules[2].name", "slow");
+        p.put("chute.rules[2].path", root.resolve("slow").toString());
+        p.put("chute.rules[2].bucket", BUCKET);
+        p.put("chute.rules[2].prefix", "slow/");
+        p.put("chute.rules[2].quiet-period", "3s");
+        p.put("chute.rules[2].after-upload", "delete");
         return p;
     }
 

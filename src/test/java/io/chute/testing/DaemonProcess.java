@@ -91,7 +91,8 @@ public final class DaemonProcess implements AutoCloseable {
 
     /**
      * GET on the management interface; returns status code and body. Waits up to 30 s for the interface to
-     * open (Quarkus opens it after the application's startup observers, which log "Chute started").
+     * open (Quarkus opens it after the application's startup observers, which log "Chute started") and retries
+     * a request that timed out (a daemon busy collecting garbage under a small heap) within the same 30 s.
      */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
@@ -100,9 +101,9 @@ public final class DaemonProcess implements AutoCloseable {
         while (true) {
             try {
                 return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (java.net.ConnectException notOpenYet) {
+            } catch (java.net.ConnectException | java.net.http.HttpTimeoutException notOpenYetOrBusy) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw notOpenYet;
+                    throw notOpenYetOrBusy;
                 }
                 Thread.sleep(100);
             }

@@ -111,7 +111,7 @@ class FolderWatcherTest {
         assertThat(watcher.watchedDirectories()).isZero();
         assertThat(watcher.modes().get("inbox")).startsWith("poll every PT0.3S");
         Path file = Files.writeString(Files.createDirectories(t.folder.resolve("sub")).resolve("polled.dat"), "x");
-        await().atMost(Duration.ofSeconds(3)).until(() -> seen.contains(file));
+        await().atMost(Duration.ofSeconds(15)).until(() -> seen.contains(file));
     }
 
     @Test
@@ -134,7 +134,7 @@ class FolderWatcherTest {
         runLoop();
         assertThat(watcher.modes().get("inbox")).startsWith("poll every").contains("fs.inotify.max_user_watches");
         Path file = Files.writeString(t.folder.resolve("after-limit.dat"), "x");
-        await().atMost(Duration.ofSeconds(3)).until(() -> seen.contains(file));
+        await().atMost(Duration.ofSeconds(15)).until(() -> seen.contains(file));
     }
 
     @Test
@@ -156,7 +156,7 @@ class FolderWatcherTest {
         runLoop();
         assertThat(watcher.modes().get("inbox")).startsWith("poll every");
         Path file = Files.writeString(t.folder.resolve("x.dat"), "x");
-        await().atMost(Duration.ofSeconds(3)).until(() -> seen.contains(file));
+        await().atMost(Duration.ofSeconds(15)).until(() -> seen.contains(file));
     }
 
     @Test
