@@ -256,7 +256,9 @@ EOF
   local jfr=()
   [ "${JFR:-0}" = 1 ] && jfr=("-XX:StartFlightRecording=filename=$dir/chute.jfr,settings=profile,dumponexit=true")
   CHUTE_LOG[$s]="$dir/chute.log"
+  # ObjectUploader's DEBUG lines are per multipart upload only (created; completed, with the store's assembly time)
   (cd "$dir" && exec java "${CHUTE_JVM_FLAGS[@]}" "${jfr[@]}" ${CHUTE_EXTRA_OPTS:-} \
+      '-Dquarkus.log.category."io.chute.multipart.ObjectUploader".level=DEBUG' \
       -Dquarkus.config.locations="$dir/chute.yaml" -Dquarkus.management.port="$mport" \
       -Dquarkus.management.host=127.0.0.1 -jar "$JAR" > "$dir/chute.log" 2>&1) &
   CHUTE_PID[$s]=$!
@@ -308,6 +310,10 @@ chute_drop() { # server source_file name
   [ "$lines1" -gt "$lines0" ] || note "chute/$s: source of $name vanished without an 'uploaded and verified' log line"
   local delta=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.0f", b - a }')
   [ "$delta" = "$(stat -c %s "$src")" ] || note "chute/$s: chute_uploaded_bytes_total grew by $delta, file has $(stat -c %s "$src") bytes"
+  # how long the store spent assembling a multipart object (CompleteMultipartUpload), from Chute's DEBUG line
+  local assembly_ms
+  assembly_ms=$(grep -F "key=chute/$name " "${CHUTE_LOG[$s]}" | sed -n 's/.*the store took \([0-9]*\) ms to assemble it.*/\1/p' | tail -1)
+  [ -n "$assembly_ms" ] && printf '%s\t%s\t%s\n' "$s" "$name" "$assembly_ms" >> "$WORK/assembly.tsv"
   delete_object "$s" "chute/$name"
   echo "$(elapsed "$t0" "$t1") $hwm $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')"
 }
@@ -691,6 +697,29 @@ for s in servers:
         cpu = statistics.median(c for c in cpus[(case, server, tool)] if c is not None)
         print(f"| {s} | {tool} | {n} | {med:.2f} | {min(times):.2f}–{max(times):.2f} | {mbps:.0f} | {ratio} | {pct} | {peak_s} | {cpu:.1f}{' (8 curls)' if case == 'ceiling' else ''} |")
 print()
+assembly = collections.defaultdict(dict)  # server -> run -> seconds the store spent in CompleteMultipartUpload
+try:
+    for line in open(os.path.join(os.path.dirname(samples), "assembly.tsv")):
+        srv, name, ms = line.rstrip("\n").split("\t")
+        if name.startswith("file-2g-"):
+            assembly[srv][name[len("file-2g-"):-len(".bin")]] = int(ms) / 1000
+except FileNotFoundError:
+    pass
+runs_by_key = collections.defaultdict(dict)
+for line in open(samples):
+    case, server, tool, run, secs, nbytes, peak, cpu = line.rstrip("\n").split("\t")
+    if case == "upload" and tool == "chute" and secs != "FAIL":
+        runs_by_key[server][run] = (float(secs), int(nbytes))
+for s in servers:
+    pairs = [(runs_by_key[s][r], a) for r, a in assembly[s].items() if r in runs_by_key[s]]
+    if pairs:
+        asm = statistics.median(a for _, a in pairs)
+        total = statistics.median(t for (t, _), _ in pairs)
+        parts = statistics.median(b / 1e6 / (t - a) for (t, b), a in pairs if t > a)
+        pct = f", {100 * parts / ceil[s]:.0f}% of the ceiling" if s in ceil else ""
+        print(f"Chute on {s}: of the {total:.1f} s drop → verified (median), the store spent {asm:.1f} s assembling the "
+              f"object in CompleteMultipartUpload (every multipart client waits for this); the rest of the drop (quiet "
+              f"period, parts, verification) went at {parts:.0f} MB/s{pct}.\n")
 print("`vs best peer` = best peer's median time ÷ this tool's median time (>1 faster than the best peer, <1 slower).")
 print("`% of ceiling` = this tool's MB/s ÷ the median MB/s of the curl parallel-PUT ceiling on the same server.")
 print("Chute's peak RSS is VmHWM of the daemon, reset (`/proc/PID/clear_refs` = 5) before each drop; peers: `/usr/bin/time -v`.")
