@@ -77,27 +77,25 @@ public abstract class DropFolderProfile implements QuarkusTestProfile {
         p.put("chute.upload.part-size", "5M");
         p.put("chute.upload.parts-in-flight", "4");
         p.put("chute.watch.stability-tick", "100ms");
-        p.put("chute.rules[0].name", "del");
-        p.put("chute.rules[0].path", root.resolve("del").toString());
-        p.put("chute.rules[0].bucket", BUCKET);
+        rule(p, 0, "del", "1s", "delete");
         p.put("chute.rules[0].prefix", "del/");
-        p.put("chute.rules[0].quiet-period", "1s");
-        p.put("chute.rules[0].after-upload", "delete");
-        p.put("chute.rules[1].name", "mv");
-        p.put("chute.rules[1].path", root.resolve("mv").toString());
-        p.put("chute.rules[1].bucket", BUCKET);
+        rule(p, 1, "mv", "1s", "move");
         p.put("chute.rules[1].key", "moved/{name}");
-        p.put("chute.rules[1].quiet-period", "1s");
-        p.put("chute.rules[1].after-upload", "move");
         p.put("chute.rules[1].archive-dir", root.resolve("archive").toString());
         // a quiet period ten times the slow writer's cadence, so a stalled test JVM is not a finished file
-        p.put("chute.rules[2].name", "slow");
-        p.put("chute.rules[2].path", root.resolve("slow").toString());
-        p.put("chute.rules[2].bucket", BUCKET);
+        rule(p, 2, "slow", "3s", "delete");
         p.put("chute.rules[2].prefix", "slow/");
-        p.put("chute.rules[2].quiet-period", "3s");
-        p.put("chute.rules[2].after-upload", "delete");
         return p;
+    }
+
+    /** Rule {@code index} named {@code name}, watching the folder of that name, into the test bucket. */
+    private void rule(Map<String, String> p, int index, String name, String quietPeriod, String after) {
+        String at = "chute.rules[" + index + "].";
+        p.put(at + "name", name);
+        p.put(at + "path", root.resolve(name).toString());
+        p.put(at + "bucket", BUCKET);
+        p.put(at + "quiet-period", quietPeriod);
+        p.put(at + "after-upload", after);
     }
 
     @Override
