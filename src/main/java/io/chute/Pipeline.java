@@ -110,6 +110,7 @@ public class Pipeline {
         completion = uploadEngine.completion();
         timer = Executors.newScheduledThreadPool(1, named("chute-timer-"));
         janitors = uploadEngine.janitors(queue::isInFlight, config.janitor().orphanTtl(), metrics::orphanAborted);
+        forgetVanishedFiles();
         sweepOrphans(true);
         warnWithoutLifecycleRule();
         probeEndpoints();
@@ -201,6 +202,27 @@ public class Pipeline {
     void periodicSweep() {
         if (started) {
             sweepOrphans(false);
+        }
+    }
+
+    /**
+     * At start, before any worker runs: sidecars whose file is gone (deleted while Chute was stopped, or by a
+     * post-action right before a crash) would otherwise stay forever and keep their upload "referenced".
+     */
+    private void forgetVanishedFiles() {
+        for (DropRule rule : rules) {
+            try {
+                for (Path source : uploadEngine.sidecars().filesWithoutSource(rule.folder(), rule.recursive())) {
+                    for (OrphanJanitor janitor : janitors) {
+                        if (janitor.forgetVanished(source)) {
+                            break;
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("rule=%s could not look for checkpoints of vanished files (%s); they stay until the next start",
+                        rule.name(), e.toString());
+            }
         }
     }
 

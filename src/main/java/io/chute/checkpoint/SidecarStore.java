@@ -11,15 +11,19 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The only code that reads or writes {@code *.upload_state} sidecars. The header is written once (temp file,
@@ -99,6 +103,35 @@ public final class SidecarStore {
 
     public void delete(Path file) throws IOException {
         Files.deleteIfExists(sidecarOf(file));
+    }
+
+    /**
+     * The files under {@code folder} (only directly in it unless {@code recursive}) that have a sidecar but no
+     * longer exist: removed by someone while Chute was stopped, or by Chute's own post-action right before a
+     * crash that left the sidecar. Nothing will ever upload them, so their sidecars only hold on to an upload.
+     */
+    public List<Path> filesWithoutSource(Path folder, boolean recursive) throws IOException {
+        Path base = folder.toAbsolutePath().normalize();
+        Path sidecarDir = sidecarOf(base.resolve("x")).getParent(); // the folder itself, or its mirror
+        if (!Files.isDirectory(sidecarDir)) {
+            return List.of();
+        }
+        List<Path> vanished = new ArrayList<>();
+        try (Stream<Path> paths = Files.walk(sidecarDir, recursive ? Integer.MAX_VALUE : 1)) {
+            for (Path sidecar : (Iterable<Path>) paths::iterator) {
+                String name = sidecar.getFileName().toString();
+                if (!name.endsWith(CandidateFilter.SIDECAR_SUFFIX) || !Files.isRegularFile(sidecar)) {
+                    continue;
+                }
+                Path relative = sidecarDir.relativize(sidecar.resolveSibling(
+                        name.substring(0, name.length() - CandidateFilter.SIDECAR_SUFFIX.length())));
+                Path source = base.resolve(relative.toString());
+                if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+                    vanished.add(source);
+                }
+            }
+        }
+        return vanished;
     }
 
     /**

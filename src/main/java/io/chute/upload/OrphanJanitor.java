@@ -1,6 +1,7 @@
 package io.chute.upload;
 
 import io.chute.checkpoint.Checkpoint;
+import io.chute.checkpoint.SidecarHeader;
 import io.chute.checkpoint.SidecarStore;
 import io.chute.checkpoint.UploadLedger;
 import io.chute.multipart.ObjectUploader;
@@ -125,6 +126,42 @@ public final class OrphanJanitor {
             ledger.ended(intent.ref());
         }
         return aborted;
+    }
+
+    /**
+     * Forgets the checkpoint of a file that no longer exists ({@link SidecarStore#filesWithoutSource}): aborts its
+     * multipart upload (S3 answers NoSuchUpload for one that completed, and the object stays), closes its ledger
+     * entry and removes the sidecar. Returns false when the sidecar names another endpoint, whose janitor must do
+     * it; a failed abort keeps the sidecar for the next start. Call it only for files no worker can be uploading.
+     */
+    public boolean forgetVanished(Path source) throws IOException {
+        Optional<Checkpoint> checkpoint;
+        try {
+            checkpoint = sidecars.load(source);
+        } catch (IOException unreadable) {
+            LOG.infof("path=%s is gone and its unreadable sidecar is removed (%s)", source, unreadable.getMessage());
+            sidecars.delete(source);
+            return true;
+        }
+        if (checkpoint.isEmpty()) {
+            return true;
+        }
+        SidecarHeader h = checkpoint.get().header();
+        if (!endpointId.equals(h.endpoint())) {
+            return false;
+        }
+        if (!engine.abort(h.bucket(), h.key(), h.uploadId())) {
+            return true;
+        }
+        for (UploadLedger.Entry e : ledger.open()) {
+            if (h.uploadId().equals(e.uploadId())) {
+                ledger.ended(e.ref());
+            }
+        }
+        sidecars.delete(source);
+        LOG.infof("path=%s is gone; its checkpoint (bucket=%s key=%s uploadId=%s) is removed and the upload, if it was"
+                + " still open, aborted", source, h.bucket(), h.key(), h.uploadId());
+        return true;
     }
 
     private Optional<String> referencedUploadId(Path source) {

@@ -122,6 +122,37 @@ class CrashRecoveryIT {
         assertRecovered(bucket, shas, config, PARTS_IN_FLIGHT * 5.0 * MIB);
     }
 
+    /**
+     * The named points above halt on the second file to reach them, which may be a small file without a sidecar;
+     * this one makes sure the instant between deleting a multipart source and removing its sidecar is hit.
+     */
+    @Test
+    void killBetweenDeletingAMultipartSourceAndItsSidecar_restartRemovesTheLeftoverSidecar() throws Exception {
+        String bucket = "crash-post-action-multipart";
+        s3.createBucket(bucket);
+        Path config = config(bucket);
+        Path staged = tmp.resolve("staging").resolve("big.bin");
+        String sha = Files2.writeRandom(staged, 12 * MIB, 77);
+        Path file = tmp.resolve("inbox").resolve("big.bin");
+        try (DaemonProcess before = DaemonProcess.start(config, tmp.resolve("before.log"),
+                "-D" + CrashPoint.PROPERTY + "=" + CrashPoint.AFTER_POST_ACTION.id())) {
+            before.awaitLog("Chute started", Duration.ofSeconds(60));
+            Files.move(staged, file);
+            assertThat(before.waitForExit(Duration.ofSeconds(90))).isEqualTo(137);
+        }
+        assertThat(file).as("deleted by the post-action").doesNotExist();
+        assertThat(Files2.sidecarCount(tmp.resolve("inbox"))).as("the sidecar the crash left").isEqualTo(1);
+        try (DaemonProcess after = DaemonProcess.start(config, tmp.resolve("after.log"))) {
+            after.awaitLog("Chute started", Duration.ofSeconds(60));
+            assertThat(Files2.sidecarCount(tmp.resolve("inbox"))).as("removed at start").isZero();
+            assertThat(after.logText()).contains("is gone; its checkpoint");
+        }
+        try (var in = client.getObject(b -> b.bucket(bucket).key("big.bin"))) {
+            assertThat(Files2.sha256(in)).isEqualTo(sha);
+        }
+        assertThat(client.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+    }
+
     @Test
     void randomKill9s_duringAMultiFileWorkload_loseAndCorruptNothing() throws Exception {
         int trials = Integer.getInteger("chutetest.random-trials", 20);

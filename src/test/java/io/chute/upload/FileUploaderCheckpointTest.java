@@ -62,6 +62,7 @@ class FileUploaderCheckpointTest {
     final AtomicLong sent = new AtomicLong();
     final AtomicLong resent = new AtomicLong();
     String endpointId;
+    UploadLedger ledger;
 
     @BeforeAll
     static void startServer() {
@@ -95,7 +96,8 @@ class FileUploaderCheckpointTest {
             }
         });
         endpointId = server.endpoint().toString();
-        uploader = new FileUploader(engine, sidecars, new UploadLedger(state, clock),
+        ledger = new UploadLedger(state, clock);
+        uploader = new FileUploader(engine, sidecars, ledger,
                 new Completion(new ReceiptStore(state), sidecars, state, clock), endpointId, clock);
         io.chute.testing.TestRules rules = io.chute.testing.TestRules.in(tmp.resolve("inbox"));
         rules.bucket = BUCKET;
@@ -241,5 +243,72 @@ class FileUploaderCheckpointTest {
         assertThat(sent.get()).as("parts 2 and 3 only").isEqualTo(10 * MIB);
         assertThat(resent.get()).as("the journaled part S3 lacked").isEqualTo(5 * MIB);
         assertThat(objectSha("missing-part.bin")).isEqualTo(sha);
+    }
+    private OrphanJanitor janitor() {
+        return new OrphanJanitor(ledger, sidecars, engine, endpointId, path -> false, Clock.systemUTC(),
+                java.time.Duration.ofHours(1), () -> { });
+    }
+
+    private void complete(String key, String uploadId, List<CompletedPart> parts) {
+        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(parts.stream().map(p ->
+                        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(p.partNumber())
+                                .eTag(p.etag()).checksumCRC32C(p.crc32c()).build()).toList())));
+    }
+
+    @Test
+    void fileDeletedWhileChuteWasStopped_itsSidecarIsFound_andForgettingItAbortsTheOpenUpload() throws Exception {
+        Path file = tmp.resolve("inbox/nested/deleted-meanwhile.bin");
+        Files2.writeRandom(file, 12 * MIB, 8);
+        Path kept = tmp.resolve("inbox/still-here.bin");
+        Files2.writeRandom(kept, 12 * MIB, 9);
+        String uploadId = createUpload("deleted-meanwhile.bin");
+        CompletedPart p1 = uploadPart(file, "deleted-meanwhile.bin", uploadId, 1);
+        writeSidecar(file, headerFor(file, "deleted-meanwhile.bin", uploadId), List.of(p1));
+        String keptUpload = createUpload("still-here.bin");
+        writeSidecar(kept, headerFor(kept, "still-here.bin", keptUpload), List.of());
+        Files.delete(file);
+
+        assertThat(sidecars.filesWithoutSource(tmp.resolve("inbox"), false)).as("not recursive").isEmpty();
+        List<Path> vanished = sidecars.filesWithoutSource(tmp.resolve("inbox"), true);
+        assertThat(vanished).containsExactly(file.toAbsolutePath());
+
+        assertThat(janitor().forgetVanished(vanished.get(0))).isTrue();
+
+        assertThat(sidecars.sidecarOf(file)).doesNotExist();
+        assertThat(sidecars.sidecarOf(kept)).as("a file that is still there keeps its checkpoint").exists();
+        assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads())
+                .extracting(u -> u.uploadId()).contains(keptUpload).doesNotContain(uploadId);
+    }
+
+    @Test
+    void fileDeletedByItsPostActionRightBeforeACrash_losesOnlyItsSidecar_theObjectStays() throws Exception {
+        Path file = tmp.resolve("inbox/delivered.bin");
+        String sha = Files2.writeRandom(file, 7 * MIB, 10);
+        String uploadId = createUpload("delivered.bin");
+        CompletedPart p1 = uploadPart(file, "delivered.bin", uploadId, 1);
+        CompletedPart p2 = uploadPart(file, "delivered.bin", uploadId, 2, 2 * MIB);
+        complete("delivered.bin", uploadId, List.of(p1, p2));
+        writeSidecar(file, headerFor(file, "delivered.bin", uploadId), List.of(p1, p2));
+        Files.delete(file); // the post-action ran; the crash came before the sidecar was removed
+
+        assertThat(janitor().forgetVanished(file)).isTrue();
+
+        assertThat(sidecars.sidecarOf(file)).doesNotExist();
+        assertThat(objectSha("delivered.bin")).isEqualTo(sha);
+    }
+
+    @Test
+    void sidecarOfAnotherEndpoint_isLeftToThatEndpointsJanitor() throws Exception {
+        Path file = tmp.resolve("inbox/elsewhere.bin");
+        Files2.writeRandom(file, 6 * MIB, 11);
+        SidecarHeader h = headerFor(file, "elsewhere.bin", "an-upload-of-another-store");
+        writeSidecar(file, new SidecarHeader(h.version(), h.size(), h.mtimeMillis(), h.fileKey(), h.sampleCrc32c(),
+                "http://another-store.invalid", h.bucket(), h.key(), h.uploadId(), h.partSize(), h.checksumAlgorithm(),
+                h.createdAt()), List.of());
+        Files.delete(file);
+
+        assertThat(janitor().forgetVanished(file)).isFalse();
+        assertThat(sidecars.sidecarOf(file)).exists();
     }
 }
