@@ -160,6 +160,18 @@ class FileUploaderCheckpointTest {
         }
     }
 
+    private OrphanJanitor janitor() {
+        return new OrphanJanitor(ledger, sidecars, engine, endpointId, path -> false, Clock.systemUTC(),
+                java.time.Duration.ofHours(1), () -> { });
+    }
+
+    private void complete(String key, String uploadId, List<CompletedPart> parts) {
+        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(parts.stream().map(p ->
+                        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(p.partNumber())
+                                .eTag(p.etag()).checksumCRC32C(p.crc32c()).build()).toList())));
+    }
+
     private String createUpload(String key) {
         return s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
                 .uploadId();
@@ -219,10 +231,7 @@ class FileUploaderCheckpointTest {
         CompletedPart p1 = uploadPart(file, "completed-before-crash.bin", uploadId, 1);
         CompletedPart p2 = uploadPart(file, "completed-before-crash.bin", uploadId, 2);
         CompletedPart p3 = uploadPart(file, "completed-before-crash.bin", uploadId, 3, 2 * MIB);
-        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("completed-before-crash.bin").uploadId(uploadId)
-                .multipartUpload(m -> m.parts(List.of(p1, p2, p3).stream().map(p ->
-                        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(p.partNumber())
-                                .eTag(p.etag()).checksumCRC32C(p.crc32c()).build()).toList())));
+        complete("completed-before-crash.bin", uploadId, List.of(p1, p2, p3));
         writeSidecar(file, headerFor(file, "completed-before-crash.bin", uploadId), List.of(p1, p2, p3));
         assertThat(uploader.attempt(stable(file))).isInstanceOf(UploadOutcome.Completed.class);
         assertThat(sent.get()).as("bytes sent by Chute").isZero();
@@ -244,18 +253,6 @@ class FileUploaderCheckpointTest {
         assertThat(resent.get()).as("the journaled part S3 lacked").isEqualTo(5 * MIB);
         assertThat(objectSha("missing-part.bin")).isEqualTo(sha);
     }
-    private OrphanJanitor janitor() {
-        return new OrphanJanitor(ledger, sidecars, engine, endpointId, path -> false, Clock.systemUTC(),
-                java.time.Duration.ofHours(1), () -> { });
-    }
-
-    private void complete(String key, String uploadId, List<CompletedPart> parts) {
-        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(uploadId)
-                .multipartUpload(m -> m.parts(parts.stream().map(p ->
-                        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(p.partNumber())
-                                .eTag(p.etag()).checksumCRC32C(p.crc32c()).build()).toList())));
-    }
-
     @Test
     void fileDeletedWhileChuteWasStopped_itsSidecarIsFound_andForgettingItAbortsTheOpenUpload() throws Exception {
         Path file = tmp.resolve("inbox/nested/deleted-meanwhile.bin");
