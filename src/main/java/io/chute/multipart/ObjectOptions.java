@@ -50,20 +50,39 @@ public record ObjectOptions(
         return contentType == null ? DEFAULT_CONTENT_TYPE : contentType;
     }
 
+    /**
+     * Only configured options become headers: the SDK's {@code tagging(Tagging)} turns a null tag set into an
+     * empty {@code x-amz-tagging:} header, which stores that do not model tagging refuse (S3Proxy: 501), so tags
+     * and metadata are set only when there are any.
+     */
     PutObjectRequest.Builder applyTo(PutObjectRequest.Builder put) {
-        return put.storageClass(storageClass).serverSideEncryption(serverSideEncryption).ssekmsKeyId(kmsKeyId)
-                .tagging(tagging()).metadata(metadata).contentType(contentTypeOrDefault()).cacheControl(cacheControl)
+        put.storageClass(storageClass).serverSideEncryption(serverSideEncryption).ssekmsKeyId(kmsKeyId)
+                .contentType(contentTypeOrDefault()).cacheControl(cacheControl)
                 .acl(acl).expectedBucketOwner(expectedBucketOwner).ifNoneMatch(overwrite ? null : "*");
+        if (!tags.isEmpty()) {
+            put.tagging(tagging());
+        }
+        if (!metadata.isEmpty()) {
+            put.metadata(metadata);
+        }
+        return put;
     }
 
     CreateMultipartUploadRequest.Builder applyTo(CreateMultipartUploadRequest.Builder create) {
-        return create.storageClass(storageClass).serverSideEncryption(serverSideEncryption).ssekmsKeyId(kmsKeyId)
-                .tagging(tagging()).metadata(metadata).contentType(contentTypeOrDefault()).cacheControl(cacheControl)
+        create.storageClass(storageClass).serverSideEncryption(serverSideEncryption).ssekmsKeyId(kmsKeyId)
+                .contentType(contentTypeOrDefault()).cacheControl(cacheControl)
                 .acl(acl).expectedBucketOwner(expectedBucketOwner);
+        if (!tags.isEmpty()) {
+            create.tagging(tagging());
+        }
+        if (!metadata.isEmpty()) {
+            create.metadata(metadata);
+        }
+        return create;
     }
 
     private Tagging tagging() {
-        return tags.isEmpty() ? null : Tagging.builder()
+        return Tagging.builder()
                 .tagSet(tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
                         .toList())
                 .build();
