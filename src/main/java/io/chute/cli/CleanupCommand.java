@@ -1,6 +1,6 @@
 package io.chute.cli;
 
-import io.chute.UploadEngine;
+import io.chute.engine.UploadEngine;
 import io.chute.multipart.TransferListener;
 import io.chute.upload.OrphanJanitor;
 import io.chute.upload.OrphanJanitor.Orphan;

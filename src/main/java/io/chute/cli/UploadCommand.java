@@ -1,6 +1,6 @@
 package io.chute.cli;
 
-import io.chute.UploadEngine;
+import io.chute.engine.UploadEngine;
 import io.chute.checkpoint.Checkpoint;
 import io.chute.checkpoint.SidecarHeader;
 import io.chute.config.ChuteConfig;

@@ -107,6 +107,9 @@ public final class ConfigValidator {
         checkBytesInFlight(upload);
         if (upload.retryBackoff().isNegative() || upload.retryBackoff().isZero()) {
             error("chute.upload.retry-backoff", "must be positive");
+        } else if (upload.retryBackoffMax().compareTo(upload.retryBackoff()) < 0) {
+            error("chute.upload.retry-backoff-max", "must be at least chute.upload.retry-backoff ("
+                    + upload.retryBackoff() + "), was " + upload.retryBackoffMax());
         }
         if (!VERIFY_MODES.contains(upload.verify())) {
             error("chute.upload.verify", "must be one of " + String.join(", ", VERIFY_MODES) + ", was '"

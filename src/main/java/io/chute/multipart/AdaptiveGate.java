@@ -2,13 +2,16 @@ package io.chute.multipart;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A permit gate whose size moves between 1 and {@code max} ({@link AimdLimit}), or stays at {@code max} when
  * not adaptive. Lowering the limit revokes nothing: sends in flight finish, new ones wait until fewer than the
- * limit are in flight. Any thread may call any method.
+ * limit are in flight. Waiters are served first come, first served, so uploads that wait for part permits take
+ * turns (a file's next part queues behind the parts other files asked for first). Any thread may call any method.
  */
 public final class AdaptiveGate {
 
@@ -19,6 +22,8 @@ public final class AdaptiveGate {
     private volatile int limit;
     private int inFlight;
     private int highWater;
+    /** Threads waiting for a permit, in arrival order; only the first may take one. */
+    private final Deque<Thread> waiters = new ArrayDeque<>();
 
     private AdaptiveGate(int max, AimdLimit policy) {
         this.max = max;
@@ -47,15 +52,25 @@ public final class AdaptiveGate {
         return new AdaptiveGate(settings.max(), new AimdLimit(settings, clock));
     }
 
-    /** Waits until fewer than the limit are in flight, then takes a permit. */
+    /** Waits until this caller is the longest waiting and fewer than the limit are in flight, then takes a permit. */
     public void acquire() throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            while (inFlight >= limit) {
-                freed.await();
+            Thread me = Thread.currentThread();
+            waiters.addLast(me);
+            try {
+                while (waiters.peekFirst() != me || inFlight >= limit) {
+                    freed.await();
+                }
+            } catch (InterruptedException e) {
+                waiters.remove(me);
+                freed.signalAll(); // the next waiter may be first now
+                throw e;
             }
+            waiters.removeFirst();
             inFlight++;
             highWater = Math.max(highWater, inFlight);
+            freed.signalAll(); // the next waiter may take a permit too
         } finally {
             lock.unlock();
         }

@@ -24,7 +24,9 @@ import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -163,6 +165,7 @@ public final class ObjectUploader {
         }
         listener.bytesSent(request.file(), size);
         ensureUnchanged(request);
+        listener.verifying(request.file());
         if (checksumCheckingBuckets.contains(request.bucket()) && digest.crc32cBase64().equals(response.checksumCRC32C())) {
             return new ObjectProof(request.bucket(), request.key(), size, ObjectVerifier.unquote(response.eTag()),
                     response.checksumCRC32C(), ObjectProof.PUT_RESPONSE_CRC32C);
@@ -176,25 +179,11 @@ public final class ObjectUploader {
         SortedMap<Integer, CompletedPart> done = new ConcurrentSkipListMap<>();
         MultipartSession session = null;
         if (resume.isPresent()) {
-            PartPlan plan = PartPlan.of(size, resume.get().partSizeInBytes(), maxParts);
-            if (plan.partSizeInBytes() == resume.get().partSizeInBytes()) {
-                session = new MultipartSession(request.bucket(), request.key(), resume.get().uploadId(), plan,
-                        resume.get().fullObjectChecksum());
-                try {
-                    done.putAll(reconcile(session, resume.get().journaledParts(), request.options().expectedBucketOwner()));
-                    journal.resumed(session, done.values());
-                } catch (NoSuchUploadException gone) {
-                    Optional<ObjectProof> already = verifier.existing(request, channel, plan);
-                    if (already.isPresent()) {
-                        return already.get();
-                    }
-                    LOG.infof("%sbucket=%s key=%s uploadId=%s no longer exists and no matching object; starting over",
-                            context(), request.bucket(), request.key(), session.uploadId());
-                    listener.bytesResent(resume.get().journaledParts().values().stream()
-                            .mapToLong(CompletedPart::sizeInBytes).sum());
-                    session = null;
-                }
+            Resumed resumed = resume(request, channel, journal, resume.get(), done);
+            if (resumed.proof() != null) {
+                return resumed.proof();
             }
+            session = resumed.session();
         }
         if (stopping) {
             throw new InterruptedException("shutting down");
@@ -205,17 +194,65 @@ public final class ObjectUploader {
             if (already.isPresent()) {
                 return already.get();
             }
-            journal.creating(request.bucket(), request.key());
-            session = create(request, size);
-            CrashPoint.AFTER_CREATE.reached();
-            journal.started(session);
-            CrashPoint.AFTER_HEADER.reached();
+            session = start(request, journal, size);
         }
         listener.planned(new TransferListener.Plan(request.file(), session.bucket(), session.key(), session.uploadId(),
                 size, session.plan().partCount(), done.size(),
                 done.values().stream().mapToLong(CompletedPart::sizeInBytes).sum()));
-        List<CompletedPart> parts = sendMissingParts(request, channel, session, done, journal);
+        List<CompletedPart> parts = new PartSends(request, channel, session, journal).sendMissing(done);
         ensureUnchanged(request);
+        return completeAndVerify(request, channel, session, parts);
+    }
+
+    /** A checkpointed upload continued ({@code session}), or found complete ({@code proof}), or neither (start over). */
+    private record Resumed(MultipartSession session, ObjectProof proof) {
+    }
+
+    /**
+     * Continues the checkpointed upload when its part size still fits the plan: the parts S3 and the journal
+     * agree on go into {@code done}. When S3 no longer knows the upload, the object may have completed just before
+     * a crash: its proof, if it matches the file; otherwise start over.
+     */
+    private Resumed resume(ObjectRequest request, FileChannel channel, UploadJournal journal, ResumePoint resume,
+                           SortedMap<Integer, CompletedPart> done) throws IOException {
+        PartPlan plan = PartPlan.of(request.identity().sizeInBytes(), resume.partSizeInBytes(), maxParts);
+        if (plan.partSizeInBytes() != resume.partSizeInBytes()) {
+            return new Resumed(null, null);
+        }
+        MultipartSession session = new MultipartSession(request.bucket(), request.key(), resume.uploadId(), plan,
+                resume.fullObjectChecksum());
+        try {
+            done.putAll(reconcile(session, resume.journaledParts(), request.options().expectedBucketOwner()));
+            journal.resumed(session, done.values());
+            return new Resumed(session, null);
+        } catch (NoSuchUploadException gone) {
+            Optional<ObjectProof> already = verifier.existing(request, channel, plan);
+            if (already.isPresent()) {
+                return new Resumed(null, already.get());
+            }
+            LOG.infof("%sbucket=%s key=%s uploadId=%s no longer exists and no matching object; starting over",
+                    context(), request.bucket(), request.key(), session.uploadId());
+            listener.bytesResent(resume.journaledParts().values().stream().mapToLong(CompletedPart::sizeInBytes).sum());
+            return new Resumed(null, null);
+        }
+    }
+
+    /** Creates the multipart upload, recorded in the journal before (intent) and after (header). */
+    private MultipartSession start(ObjectRequest request, UploadJournal journal, long size) throws IOException {
+        journal.creating(request.bucket(), request.key());
+        MultipartSession session = create(request, size);
+        CrashPoint.AFTER_CREATE.reached();
+        journal.started(session);
+        CrashPoint.AFTER_HEADER.reached();
+        return session;
+    }
+
+    /**
+     * Completes the upload and reads the object back. A no-overwrite Complete refused with 412 means another
+     * writer stored the key meanwhile: the upload is aborted and the stored object compared with the file.
+     */
+    private ObjectProof completeAndVerify(ObjectRequest request, FileChannel channel, MultipartSession session,
+                                          List<CompletedPart> parts) throws IOException {
         CrashPoint.BEFORE_COMPLETE.reached();
         try {
             complete(request, session, parts);
@@ -223,12 +260,12 @@ public final class ObjectUploader {
             if (!NoOverwrite.isPreconditionFailed(e)) {
                 throw e;
             }
-            MultipartSession refused = session;
             return noOverwrite.afterCompleteRefused(request, channel, session,
-                    () -> abort(refused.bucket(), refused.key(), refused.uploadId(),
+                    () -> abort(session.bucket(), session.key(), session.uploadId(),
                             request.options().expectedBucketOwner()));
         }
         CrashPoint.AFTER_COMPLETE.reached();
+        listener.verifying(request.file());
         List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
         return verifier.verify(request, digests, true,
                 session.fullObjectChecksum() ? Crc32cCombine.fullObjectCrc32c(parts) : null);
@@ -278,57 +315,96 @@ public final class ObjectUploader {
         return trusted;
     }
 
-    private List<CompletedPart> sendMissingParts(ObjectRequest request, FileChannel channel, MultipartSession session,
-                                                 SortedMap<Integer, CompletedPart> done, UploadJournal journal)
-            throws IOException, InterruptedException {
-        AtomicBoolean failed = new AtomicBoolean();
-        List<Future<CompletedPart>> futures = new ArrayList<>();
-        for (int n = 1; n <= session.plan().partCount(); n++) {
-            if (done.containsKey(n)) {
-                continue;
-            }
-            int partNumber = n;
-            futures.add(partExecutor.submit(() -> {
-                if (failed.get() || stopping) {
-                    return null;
-                }
-                try {
-                    return sendPart(request, channel, session, partNumber, journal);
-                } catch (Exception e) {
-                    failed.set(true);
-                    throw e;
-                }
-            }));
+    /**
+     * The parts of one multipart upload still to send. The uploading thread takes each part's permit (its
+     * connection's part gate, then the bytes) before it hands the part to the shared part executor, so the work
+     * queued there is bounded by the part limit, and files waiting for permits take turns (the gate serves
+     * waiters in arrival order): two large files interleave instead of one waiting behind all of the other's
+     * parts. The first failure stops further submissions; parts already sent finish and are checkpointed.
+     */
+    private final class PartSends {
+        private final ObjectRequest request;
+        private final FileChannel channel;
+        private final MultipartSession session;
+        private final UploadJournal journal;
+        private final Deque<Future<CompletedPart>> inFlight = new ArrayDeque<>();
+        private final AtomicBoolean failed = new AtomicBoolean();
+        private Exception firstFailure;
+
+        PartSends(ObjectRequest request, FileChannel channel, MultipartSession session, UploadJournal journal) {
+            this.request = request;
+            this.channel = channel;
+            this.session = session;
+            this.journal = journal;
         }
-        Exception first = null;
-        for (Future<CompletedPart> f : futures) {
+
+        /** Sends every part not in {@code done} and adds it there; returns all parts in order once all are stored. */
+        List<CompletedPart> sendMissing(SortedMap<Integer, CompletedPart> done) throws IOException, InterruptedException {
             try {
-                CompletedPart part = f.get();
-                if (part != null) {
-                    done.put(part.partNumber(), part);
+                for (int n = 1; n <= session.plan().partCount() && !failed.get() && !stopping; n++) {
+                    if (!done.containsKey(n)) {
+                        submit(n);
+                    }
+                    collectFinished(done, false);
                 }
-            } catch (ExecutionException e) {
-                first = first == null ? (Exception) e.getCause() : first;
-            } catch (InterruptedException e) {
+            } catch (InterruptedException shutdown) {
+                failed.set(true); // parts already sent finish on their own and are checkpointed
+                throw shutdown;
+            }
+            collectFinished(done, true);
+            if (firstFailure != null) {
+                throw Failures.rethrow(firstFailure);
+            }
+            if (done.size() < session.plan().partCount()) {
+                throw new InterruptedException("shutting down: " + done.size() + " of " + session.plan().partCount()
+                        + " parts stored and checkpointed");
+            }
+            return new ArrayList<>(done.values());
+        }
+
+        private void submit(int partNumber) throws InterruptedException {
+            FlowControl.Permit permit = flow.sendPart(session.plan().lengthOf(partNumber));
+            if (stopping || failed.get()) {
+                permit.close(); // shutdown or a failure came while this part waited for its permit
+                return;
+            }
+            try {
+                inFlight.add(partExecutor.submit(() -> sendHolding(permit, partNumber)));
+            } catch (RuntimeException rejected) {
+                permit.close();
+                throw rejected;
+            }
+        }
+
+        private CompletedPart sendHolding(FlowControl.Permit permit, int partNumber) throws Exception {
+            try (permit) {
+                return sendPart(request, channel, session, partNumber, journal, permit);
+            } catch (Exception e) {
                 failed.set(true);
                 throw e;
             }
         }
-        if (first instanceof InterruptedException interrupted) {
-            throw interrupted; // a part interrupted while waiting for a permit: shutdown, not a read failure
+
+        /** Takes the results of finished parts (all of them, waiting, when {@code all}). */
+        private void collectFinished(SortedMap<Integer, CompletedPart> done, boolean all) throws InterruptedException {
+            while (!inFlight.isEmpty() && (all || inFlight.peekFirst().isDone())) {
+                Future<CompletedPart> next = inFlight.removeFirst();
+                try {
+                    CompletedPart part = next.get();
+                    done.put(part.partNumber(), part);
+                } catch (ExecutionException e) {
+                    firstFailure = firstFailure == null ? (Exception) e.getCause() : firstFailure;
+                } catch (InterruptedException e) {
+                    failed.set(true);
+                    throw e;
+                }
+            }
         }
-        if (first != null) {
-            throw Failures.rethrow(first);
-        }
-        if (done.size() < session.plan().partCount()) {
-            throw new InterruptedException("shutting down: " + done.size() + " of " + session.plan().partCount()
-                    + " parts stored and checkpointed");
-        }
-        return new ArrayList<>(done.values());
     }
 
     private CompletedPart sendPart(ObjectRequest request, FileChannel channel, MultipartSession session,
-                                   int partNumber, UploadJournal journal) throws IOException, InterruptedException {
+                                   int partNumber, UploadJournal journal, FlowControl.Permit permit)
+            throws IOException {
         long started = System.nanoTime();
         long offset = session.plan().offsetOf(partNumber);
         long length = session.plan().lengthOf(partNumber);
@@ -340,15 +416,9 @@ public final class ObjectUploader {
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .expectedBucketOwner(request.options().expectedBucketOwner())
                 .build();
-        UploadPartResponse response;
-        try (FlowControl.Permit permit = flow.sendPart(length)) {
-            if (stopping) {
-                return null; // shutdown came while this part waited for a permit; it is sent on resume
-            }
-            response = s3.uploadPart(part, RequestBody.fromContentProvider(
-                    () -> body(channel, offset, length), length, "application/octet-stream"));
-            permit.sent();
-        }
+        UploadPartResponse response = s3.uploadPart(part, RequestBody.fromContentProvider(
+                () -> body(channel, offset, length), length, "application/octet-stream"));
+        permit.sent();
         ensureUnchanged(request);
         CompletedPart completed = new CompletedPart(partNumber, length, ObjectVerifier.unquote(response.eTag()),
                 digest.crc32cBase64(), digest.md5Base64());

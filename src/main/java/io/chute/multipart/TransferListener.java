@@ -16,6 +16,10 @@ public interface TransferListener {
     default void partUploaded(Duration took) {
     }
 
+    /** Every byte of {@code file} is stored; the object is about to be compared with the file. */
+    default void verifying(java.nio.file.Path file) {
+    }
+
     /**
      * What an attempt is about to send: called once per attempt before its first byte, after a resume has
      * been reconciled ({@code partsDone}/{@code bytesDone} are already in S3). {@code uploadId} is null for

@@ -1,5 +1,7 @@
 package io.chute.observability;
 
+import io.chute.lifecycle.FileLifecycle;
+import io.chute.lifecycle.FileState;
 import io.chute.multipart.TransferListener;
 import io.chute.queue.UploadQueue;
 import io.chute.stability.StabilityGate;
@@ -53,6 +55,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String THROTTLE_RESPONSES = "chute.throttle.responses";
     public static final String BANDWIDTH_LIMIT = "chute.bandwidth.limit.bytes.per.second";
     public static final String THROTTLED_SECONDS = "chute.throttled.seconds";
+    public static final String FILES_HELD = "chute.files.held";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -91,6 +94,19 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     /** Files held by the stability gate, waiting for their quiet period. */
     public void watch(StabilityGate gate) {
         registry.gauge(FILES_STABILIZING, gate, StabilityGate::trackedCount);
+    }
+
+    /**
+     * Files the daemon holds in memory, per lifecycle state (tag {@code state}: discovered, stabilizing, queued,
+     * uploading, verifying, post_action, retry_wait, paused); done and quarantined files are forgotten at once.
+     */
+    public void watch(FileLifecycle lifecycle) {
+        for (FileState state : FileState.values()) {
+            if (!state.isTerminal()) {
+                Gauge.builder(FILES_HELD, lifecycle, l -> l.count(state))
+                        .tag("state", state.name().toLowerCase(java.util.Locale.ROOT)).register(registry);
+            }
+        }
     }
 
     /** Files on the pool's retry timer: backing off after a failure, or waiting out their rule's pause. */

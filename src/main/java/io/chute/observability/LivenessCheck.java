@@ -1,6 +1,5 @@
 package io.chute.observability;
 
-import io.chute.Pipeline;
 import io.chute.config.ChuteConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,22 +26,22 @@ public class LivenessCheck implements HealthCheck {
     static final Duration WEDGED = Duration.ofMinutes(5);
 
     @Inject
-    Pipeline pipeline;
+    DaemonView daemon;
     @Inject
     ChuteConfig config;
 
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("chute-threads").up();
-        if (!pipeline.isStarted()) {
+        if (!daemon.isStarted()) {
             return builder.withData("pipeline", "not started").build();
         }
-        if (!pipeline.threadsAlive()) {
+        if (!daemon.threadsAlive()) {
             builder.down().withData("threads", "the watcher or an uploader worker thread died");
         }
         Duration tickLimit = max(WEDGED, config.watch().stabilityTick().multipliedBy(10));
-        Duration watcher = pipeline.watcherSilence();
-        Duration tick = pipeline.tickSilence();
+        Duration watcher = daemon.watcherSilence();
+        Duration tick = daemon.tickSilence();
         builder.withData("watcherSilentSeconds", watcher.toSeconds()).withData("tickSilentSeconds", tick.toSeconds());
         if (watcher.compareTo(WEDGED) > 0) {
             builder.down().withData("watcher", "loop silent for " + watcher.toSeconds() + "s");

@@ -56,6 +56,11 @@ public final class Observers implements TransferListener, UploaderPool.Listener 
     }
 
     @Override
+    public void verifying(Path file) {
+        transfer(l -> l.verifying(file));
+    }
+
+    @Override
     public void started(StableFile file) {
         pool(l -> l.started(file));
     }

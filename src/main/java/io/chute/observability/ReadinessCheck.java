@@ -1,6 +1,5 @@
 package io.chute.observability;
 
-import io.chute.Pipeline;
 import io.chute.config.DropRule;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -21,16 +20,16 @@ import java.util.Optional;
 public class ReadinessCheck implements HealthCheck {
 
     @Inject
-    Pipeline pipeline;
+    DaemonView daemon;
 
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("chute-rules").up();
-        Optional<RuleChecks> checks = pipeline.ruleChecks();
-        if (!pipeline.isStarted() || checks.isEmpty()) {
+        Optional<RuleChecks> checks = daemon.ruleChecks();
+        if (!daemon.isStarted() || checks.isEmpty()) {
             return builder.down().withData("pipeline", "not started").build();
         }
-        for (DropRule rule : pipeline.rules()) {
+        for (DropRule rule : daemon.rules()) {
             Optional<String> problem = checks.get().problem(rule);
             if (problem.isPresent()) {
                 builder.down().withData(rule.name(), problem.get());

@@ -1,6 +1,8 @@
 package io.chute.observability;
 
 import io.chute.config.DropRule;
+import io.chute.lifecycle.FileLifecycle;
+import io.chute.lifecycle.FileState;
 import io.chute.multipart.TransferListener;
 import io.chute.queue.DiskBacklog;
 import io.chute.queue.UploadQueue;
@@ -29,20 +31,13 @@ import java.util.function.Supplier;
 /**
  * Observes the pipeline (uploader pool outcomes, engine progress) and answers "what is Chute doing and why is
  * this file not uploaded yet" as a {@link StatusReport}. Callbacks arrive on worker and part threads and never
- * block; {@link #report} may be called from any thread. Memory is bounded: one progress holder per upload in
- * flight, one entry per file waiting to retry, and rings of the last {@value #RING} completions and quarantines.
+ * block; {@link #report} may be called from any thread. Why a file waits comes from where it is held: the
+ * stability gate, the queue, and the file lifecycle (waiting to retry, or for a paused rule). Memory is bounded:
+ * one progress holder per upload in flight and rings of the last {@value #RING} completions and quarantines.
  */
 public final class StatusBoard implements TransferListener, UploaderPool.Listener {
 
     static final int RING = 100;
-
-    /** Kept per retrying file (there may be 100,000 behind a paused rule): the detail text is made only when shown. */
-    private record Retry(String rule, Path path, Instant since, Instant retryAt, UploadOutcome.RetryLater failure) {
-        String detail() {
-            return (failure.ruleWide() ? "rule paused: " : "") + failure.reason().tag() + ": " + failure.detail()
-                    + "; retry after " + retryAt;
-        }
-    }
 
     private static final class Totals {
         final AtomicLong uploaded = new AtomicLong();
@@ -58,21 +53,20 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
     private final Supplier<List<StabilityGate.Waiting>> stabilizing;
     private final Supplier<List<UploadQueue.Queued>> queued;
     private final DiskBacklog backlog;
+    private final FileLifecycle lifecycle;
     private final Map<Path, UploadProgress> inFlight = new ConcurrentHashMap<>();
-    private final Map<Path, Retry> retrying = new ConcurrentHashMap<>();
     private final Map<String, Totals> totals = new ConcurrentHashMap<>();
     private final Deque<StatusReport.Recent> recent = new ArrayDeque<>();
     private final Deque<StatusReport.Waiting> quarantined = new ArrayDeque<>();
 
-    public StatusBoard(Clock clock, List<DropRule> rules, RuleChecks checks,
-                       Supplier<List<StabilityGate.Waiting>> stabilizing, Supplier<List<UploadQueue.Queued>> queued) {
-        this(clock, rules, checks, stabilizing, queued, new DiskBacklog());
-    }
-
-    /** {@code backlog} says which rules have files left on disk (not yet held in memory). */
+    /**
+     * {@code stabilizing} and {@code queued} list the gate's and the queue's files with their details;
+     * {@code lifecycle} holds the files waiting to retry or for a paused rule, with their reasons; {@code backlog}
+     * says which rules have files left on disk (not yet held in memory).
+     */
     public StatusBoard(Clock clock, List<DropRule> rules, RuleChecks checks,
                        Supplier<List<StabilityGate.Waiting>> stabilizing, Supplier<List<UploadQueue.Queued>> queued,
-                       DiskBacklog backlog) {
+                       DiskBacklog backlog, FileLifecycle lifecycle) {
         this.backlog = backlog;
         this.clock = clock;
         this.startedAt = clock.instant();
@@ -80,12 +74,12 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         this.checks = checks;
         this.stabilizing = stabilizing;
         this.queued = queued;
+        this.lifecycle = lifecycle;
         rules.forEach(r -> totals.put(r.name(), new Totals()));
     }
 
     @Override
     public void started(StableFile file) {
-        retrying.remove(file.path());
         inFlight.put(file.path(), new UploadProgress(file, clock));
     }
 
@@ -121,18 +115,6 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
     }
 
     @Override
-    public void retrying(StableFile file, UploadOutcome.RetryLater failure, Duration delay) {
-        Instant now = clock.instant();
-        retrying.put(file.path(), new Retry(file.rule().name(), file.path(), now, now.plus(delay), failure));
-    }
-
-    /** Shown like a retry: the file is tried again when its rule's pause ends. */
-    @Override
-    public void waitingForRule(StableFile file, UploadOutcome.RetryLater pause, Duration delay) {
-        retrying(file, pause, delay);
-    }
-
-    @Override
     public void quarantined(StableFile file, String reason) {
         totalsOf(file).quarantined.incrementAndGet();
         String now = clock.instant().toString();
@@ -149,24 +131,17 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         List<StatusReport.InFlight> uploading = inFlight.values().stream().map(UploadProgress::snapshot)
                 .sorted(Comparator.comparing(StatusReport.InFlight::startedAt)).toList();
         Map<StatusReport.State, Integer> counts = new EnumMap<>(StatusReport.State.class);
-        List<StatusReport.Waiting> waiting = waiting(now, counts);
+        List<StatusReport.Waiting> waiting = waiting(counts);
         return new StatusReport(startedAt.toString(), now.toString(), ruleRows, uploading, waiting,
                 copyNewestFirst(recent), counts);
     }
 
     /** At most {@link StatusReport#SHOWN_PER_STATE} files per state, in the order they will be served. */
-    private List<StatusReport.Waiting> waiting(Instant now, Map<StatusReport.State, Integer> counts) {
+    private List<StatusReport.Waiting> waiting(Map<StatusReport.State, Integer> counts) {
         int shown = StatusReport.SHOWN_PER_STATE;
         List<StatusReport.Waiting> out = new ArrayList<>();
-        retrying.values().removeIf(r -> !r.retryAt().isAfter(now));
-        int retries = 0;
-        for (Retry r : retrying.values()) {
-            if (retries++ < shown) {
-                out.add(new StatusReport.Waiting(r.rule(), r.path().toString(), StatusReport.State.RETRYING,
-                        r.since().toString(), r.detail()));
-            }
-        }
-        counts.put(StatusReport.State.RETRYING, retries);
+        held(FileState.RETRY_WAIT, StatusReport.State.RETRYING, out, counts);
+        held(FileState.PAUSED, StatusReport.State.PAUSED, out, counts);
         List<UploadQueue.Queued> order = queued.get();
         for (UploadQueue.Queued q : order.subList(0, Math.min(shown, order.size()))) {
             out.add(new StatusReport.Waiting(q.file().rule().name(), q.file().path().toString(),
@@ -176,9 +151,6 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         counts.put(StatusReport.State.QUEUED, order.size());
         int stabilizingCount = 0;
         for (StabilityGate.Waiting w : stabilizing.get()) {
-            if (retrying.containsKey(w.path())) {
-                continue;
-            }
             if (stabilizingCount++ < shown) {
                 out.add(new StatusReport.Waiting(w.rule().name(), w.path().toString(), StatusReport.State.STABILIZING,
                         w.unchangedSince().toString(), "stabilizing: unchanged since " + w.unchangedSince()
@@ -190,6 +162,16 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         out.addAll(recentQuarantines);
         counts.put(StatusReport.State.QUARANTINED, recentQuarantines.size());
         return out;
+    }
+
+    /** The lifecycle's files in {@code state}, shown as {@code shownAs} with the reason they wait. */
+    private void held(FileState state, StatusReport.State shownAs, List<StatusReport.Waiting> out,
+                      Map<StatusReport.State, Integer> counts) {
+        for (FileLifecycle.Entry e : lifecycle.inState(state, StatusReport.SHOWN_PER_STATE)) {
+            out.add(new StatusReport.Waiting(e.rule().name(), e.path().toString(), shownAs, e.since().toString(),
+                    e.reason()));
+        }
+        counts.put(shownAs, lifecycle.count(state));
     }
 
     private StatusReport.Rule ruleRow(DropRule rule) {

@@ -51,6 +51,8 @@ public record StatusReport(String startedAt, String now, List<Rule> rules, List<
         QUEUED,
         /** An attempt failed; the detail says why and when it is tried again. */
         RETRYING,
+        /** Its rule is paused (bucket, credentials or state dir failing); the detail says why. */
+        PAUSED,
         /** Moved to the quarantine folder after its last attempt; the detail is the reason. */
         QUARANTINED
     }

@@ -2,7 +2,6 @@ package io.chute.observability;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chute.Pipeline;
 import io.quarkus.vertx.http.ManagementInterface;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -20,13 +19,13 @@ public class StatusRoute {
     public static final String PATH = "/q/status";
 
     @Inject
-    Pipeline pipeline;
+    DaemonView daemon;
     @Inject
     ObjectMapper mapper;
 
     void register(@Observes ManagementInterface management) {
         management.router().get(PATH).blockingHandler(ctx -> {
-            Object body = pipeline.status().<Object>map(StatusBoard::report)
+            Object body = daemon.status().<Object>map(StatusBoard::report)
                     .orElse(Map.of("error", "the daemon is not running"));
             int code = body instanceof StatusReport ? 200 : 503;
             try {

@@ -2,19 +2,16 @@ package io.chute.queue;
 
 import io.chute.stability.StableFile;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.PriorityQueue;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -23,7 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  * <li>{@link #offer} never blocks: when the queue is full it answers false and the caller keeps the file for
  * a later try (the next tick or scan finds it again), so discovery is never stalled and nothing is dropped.</li>
- * <li>A path is in flight at most once, from {@link #offer} until {@link #release}.</li>
+ * <li>It holds what it is given: that a path is offered at most once at a time is the file lifecycle's
+ * promise ({@code io.chute.lifecycle.FileLifecycle}), kept before a file reaches the queue.</li>
  * <li>Fair between rules (round robin over rules), oldest first within a rule: ordered by when the file was
  * first seen, so a burst handed over by the gate in arbitrary order still goes out in arrival order.</li>
  * </ul>
@@ -38,7 +36,6 @@ public final class UploadQueue {
     private static final Comparator<Entry> OLDEST_FIRST =
             Comparator.comparing((Entry e) -> e.file().seenAt()).thenComparingLong(Entry::sequence);
     private final Map<String, PriorityQueue<Entry>> byRule = new LinkedHashMap<>();
-    private final Set<Path> inFlight = new HashSet<>();
     private int queued;
     private int nextRule;
     private long sequence;
@@ -51,14 +48,13 @@ public final class UploadQueue {
         this.clock = clock;
     }
 
-    /** Queues the file unless it is already in flight or the queue is full; returns whether it was queued. */
+    /** Queues the file unless the queue is full; returns whether it was queued. */
     public boolean offer(StableFile file) {
         lock.lock();
         try {
-            if (queued >= capacity || inFlight.contains(file.path())) {
+            if (queued >= capacity) {
                 return false;
             }
-            inFlight.add(file.path());
             byRule.computeIfAbsent(file.rule().name(), k -> new PriorityQueue<>(OLDEST_FIRST))
                     .add(new Entry(file, clock.instant(), sequence++));
             queued++;
@@ -69,10 +65,7 @@ public final class UploadQueue {
         }
     }
 
-    /**
-     * Takes the next file, waiting at most {@code timeout}; empty when none arrived. The path stays in flight
-     * until {@link #release}.
-     */
+    /** Takes the next file, waiting at most {@code timeout}; empty when none arrived. */
     public Optional<StableFile> poll(Duration timeout) throws InterruptedException {
         long nanos = timeout.toNanos();
         lock.lock();
@@ -100,25 +93,6 @@ public final class UploadQueue {
             }
         }
         throw new IllegalStateException("queued count " + queued + " but every rule queue is empty");
-    }
-
-    /** Ends the path's time in flight; it may be offered again. */
-    public void release(Path path) {
-        lock.lock();
-        try {
-            inFlight.remove(path);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    public boolean isInFlight(Path path) {
-        lock.lock();
-        try {
-            return inFlight.contains(path);
-        } finally {
-            lock.unlock();
-        }
     }
 
     /** A waiting file and its position in the order workers would take files (1 = next). */
@@ -154,12 +128,12 @@ public final class UploadQueue {
         }
     }
 
-    /** Files waiting to be taken. */
     /** Whether the queue is under half full: room for what a rescan of a backlogged rule finds. */
     public boolean hasRoom() {
         return depth() < capacity / 2;
     }
 
+    /** Files waiting to be taken. */
     public int depth() {
         lock.lock();
         try {

@@ -1,7 +1,6 @@
 package io.chute.stability;
 
 import io.chute.config.DropRule;
-import io.chute.queue.DiskBacklog;
 import io.chute.watch.CandidateFilter;
 import io.chute.watch.FileSeen;
 import org.jboss.logging.Logger;
@@ -17,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -32,9 +32,10 @@ import java.util.function.Predicate;
  * A stable file whose hand-off is refused (queue full, already in flight) stays tracked and is offered again
  * on the next tick: "not accepted" means "try again later", never "drop".
  * <p>
- * The gate tracks at most {@code capacity} files. A file seen while it is full is left on disk and its rule is
- * recorded in the {@link DiskBacklog}, so memory does not grow with the number of files waiting; the pipeline
- * rescans the rule when the gate has room again.
+ * The gate tracks at most {@code capacity} files. {@link #track} refuses a file while it is full: the caller
+ * leaves it on disk and has its rule rescanned when the gate has room again, so memory does not grow with the
+ * number of files waiting. Whoever calls {@link #track} holds the file in the file lifecycle (so it is never
+ * tracked for two reasons at once); the gate only measures stability.
  */
 public final class StabilityGate {
 
@@ -57,11 +58,10 @@ public final class StabilityGate {
 
     private final Clock clock;
     private final Sink sink;
-    private final Predicate<Path> alreadyHandled;
     private final Listener listener;
     private final Map<Path, Tracked> tracked = new ConcurrentHashMap<>();
     private final int capacity;
-    private final DiskBacklog backlog;
+    private final Consumer<FileSeen> dropped;
 
     private static final class Tracked {
         final FileSeen seen;
@@ -78,42 +78,43 @@ public final class StabilityGate {
     }
 
     /**
-     * @param alreadyHandled true for paths that need no stability tracking now (in flight or waiting to retry)
+     * @param sink     receives each stable file; answering false keeps it tracked for the next tick
+     * @param dropped  told about a tracked file that vanished or became a link or special file (no longer a
+     *                 candidate): the gate forgets it and so must its holder
+     * @param capacity most files tracked at once
      */
-    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled, Listener listener, int capacity,
-                         DiskBacklog backlog) {
+    public StabilityGate(Clock clock, Sink sink, Consumer<FileSeen> dropped, Listener listener, int capacity) {
         this.clock = clock;
         this.sink = sink;
-        this.alreadyHandled = alreadyHandled;
+        this.dropped = dropped;
         this.listener = listener;
         this.capacity = capacity;
-        this.backlog = backlog;
     }
 
-    /** A gate without a bound (tests of one behaviour). */
-    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled, Listener listener) {
-        this(clock, sink, alreadyHandled, listener, Integer.MAX_VALUE, new DiskBacklog());
+    /** A gate without a bound that tells nobody about dropped files (tests of one behaviour). */
+    public StabilityGate(Clock clock, Sink sink, Listener listener) {
+        this(clock, sink, f -> { }, listener, Integer.MAX_VALUE);
     }
 
-    public StabilityGate(Clock clock, Sink sink, Predicate<Path> alreadyHandled) {
-        this(clock, sink, alreadyHandled, new Listener() {
+    public StabilityGate(Clock clock, Sink sink) {
+        this(clock, sink, new Listener() {
         });
     }
 
     /**
-     * Starts (or keeps) tracking a file. Idempotent: repeated events for a tracked file change nothing. When the
-     * gate is full the file is left on disk and its rule recorded in the backlog (the size check is approximate
-     * under concurrent calls, by at most the number of calling threads).
+     * Starts (or keeps) tracking a file; true when it is tracked. Idempotent: repeated calls for a tracked file
+     * change nothing. False while the gate is full (the size check is approximate under concurrent calls, by at
+     * most the number of calling threads): the caller leaves the file on disk for a later rescan.
      */
-    public void seen(FileSeen file) {
-        if (alreadyHandled.test(file.path()) || tracked.containsKey(file.path())) {
-            return;
+    public boolean track(FileSeen file) {
+        if (tracked.containsKey(file.path())) {
+            return true;
         }
         if (tracked.size() >= capacity) {
-            backlog.spilled(file.rule());
-            return;
+            return false;
         }
         tracked.computeIfAbsent(file.path(), p -> new Tracked(file, clock.instant()));
+        return true;
     }
 
     /** Whether the gate could take many more files (under half full): the moment to rescan backlogged rules. */
@@ -132,6 +133,7 @@ public final class StabilityGate {
                 current = FileIdentity.of(t.seen.path());
             } catch (NoSuchFileException | FileIdentity.NotRegularFileException gone) {
                 it.remove();
+                dropped.accept(t.seen);
                 continue;
             } catch (IOException e) {
                 LOG.debugf("rule=%s path=%s not readable yet: %s", rule.name(), t.seen.path(), e);
@@ -143,6 +145,7 @@ public final class StabilityGate {
             } else if (ready(t, now)) {
                 if (!CandidateFilter.admits(rule, t.seen.path())) {
                     it.remove(); // replaced by a link or special file since it was seen
+                    dropped.accept(t.seen);
                     continue;
                 }
                 if (sink.test(new StableFile(rule, t.seen.path(), current, t.firstSeen))) {

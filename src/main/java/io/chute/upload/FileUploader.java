@@ -31,7 +31,7 @@ import java.util.Optional;
  * file and endpoint → resume its upload under the key frozen in it; a sidecar for anything else → abort that
  * upload and start over; then upload, classify any failure.
  */
-public final class FileUploader {
+public final class FileUploader implements Uploader {
 
     private static final Logger LOG = Logger.getLogger(FileUploader.class);
     /** Alternative keys tried for on-conflict: suffix before the file is quarantined. */
@@ -54,6 +54,7 @@ public final class FileUploader {
         this.clock = clock;
     }
 
+    @Override
     public UploadOutcome attempt(StableFile file) {
         FileIdentity now;
         try {
@@ -71,44 +72,61 @@ public final class FileUploader {
             return new UploadOutcome.AlreadyDone();
         }
         try {
-            // Only multipart uploads have checkpoints; a sidecar found for a file that now goes through
-            // PutObject (threshold raised) cannot match the empty sample and is aborted.
-            String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
-            Optional<Checkpoint> checkpoint = usableCheckpoint(file, sample);
-            Instant time = ObjectTargets.keyTime(file.rule(), now, clock);
-            String hostname = ObjectKeyResolver.localHostname();
-            String bucket = checkpoint.map(c -> c.header().bucket()).orElse(file.rule().bucket());
-            String key = checkpoint.isPresent() ? checkpoint.get().header().key()
-                    : ObjectKeyResolver.resolve(file.rule(), file.relativePath(), time, hostname);
-            Optional<ResumePoint> resume = checkpoint.map(c ->
-                    new ResumePoint(c.header().uploadId(), c.header().partSize(), c.parts(),
-                            ResumePoint.CRC32C_FULL_OBJECT.equals(c.header().checksumAlgorithm())));
-            ObjectRequest request = new ObjectRequest(file.path(), now, bucket, key,
-                    ObjectTargets.options(file.rule(), file.relativePath(), time, hostname));
-            try {
-                return upload(file, request, sample, checkpoint, resume);
-            } catch (ObjectExistsException conflict) {
-                abandon(file, conflict.getMessage());
-                return onConflict(file, request, sample, conflict);
-            }
+            return store(file, now);
         } catch (InvalidKeyException e) {
             return new UploadOutcome.Rejected(FailureReason.INVALID_KEY, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new UploadOutcome.Interrupted();
         } catch (Exception e) {
-            // Whatever the server said, a source that changed meanwhile explains it (e.g. a part whose bytes no
-            // longer match the checksum computed before sending): back to the gate, not an attempt lost.
-            UploadOutcome outcome = changedSince(file)
-                    ? new UploadOutcome.SourceChanged("source changed during upload (" + e.getMessage() + ")")
-                    : FailureClassifier.classify(e);
-            if (outcome instanceof UploadOutcome.SourceChanged changed) {
-                abandon(file, changed.detail());
-            } else if (FailureClassifier.needsRebuild(e)) {
-                abandon(file, "S3 refused the assembled parts (" + e.getMessage() + "); rebuilding from scratch");
-            }
-            return outcome;
+            return failed(file, e);
         }
+    }
+
+    /** Resumes the file's checkpointed upload, or starts one; a no-overwrite conflict goes to {@link #onConflict}. */
+    private UploadOutcome store(StableFile file, FileIdentity now)
+            throws IOException, InterruptedException, InvalidKeyException {
+        // Only multipart uploads have checkpoints; a sidecar found for a file that now goes through PutObject
+        // (threshold raised) cannot match the empty sample and is aborted.
+        String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
+        Optional<Checkpoint> checkpoint = usableCheckpoint(file, sample);
+        ObjectRequest request = requestFor(file, now, checkpoint);
+        Optional<ResumePoint> resume = checkpoint.map(c -> new ResumePoint(c.header().uploadId(),
+                c.header().partSize(), c.parts(), ResumePoint.CRC32C_FULL_OBJECT.equals(c.header().checksumAlgorithm())));
+        try {
+            return upload(file, request, sample, checkpoint, resume);
+        } catch (ObjectExistsException conflict) {
+            abandon(file, conflict.getMessage());
+            return onConflict(file, request, sample, conflict);
+        }
+    }
+
+    /** The object to store: under the key frozen in the checkpoint, else the rule's key for the file. */
+    private ObjectRequest requestFor(StableFile file, FileIdentity now, Optional<Checkpoint> checkpoint)
+            throws InvalidKeyException {
+        Instant time = ObjectTargets.keyTime(file.rule(), now, clock);
+        String hostname = ObjectKeyResolver.localHostname();
+        String bucket = checkpoint.map(c -> c.header().bucket()).orElse(file.rule().bucket());
+        String key = checkpoint.isPresent() ? checkpoint.get().header().key()
+                : ObjectKeyResolver.resolve(file.rule(), file.relativePath(), time, hostname);
+        return new ObjectRequest(file.path(), now, bucket, key,
+                ObjectTargets.options(file.rule(), file.relativePath(), time, hostname));
+    }
+
+    /**
+     * Whatever the server said, a source that changed meanwhile explains it (e.g. a part whose bytes no longer
+     * match the checksum computed before sending): back to the gate, not an attempt lost.
+     */
+    private UploadOutcome failed(StableFile file, Exception e) {
+        UploadOutcome outcome = changedSince(file)
+                ? new UploadOutcome.SourceChanged("source changed during upload (" + e.getMessage() + ")")
+                : FailureClassifier.classify(e);
+        if (outcome instanceof UploadOutcome.SourceChanged changed) {
+            abandon(file, changed.detail());
+        } else if (FailureClassifier.needsRebuild(e)) {
+            abandon(file, "S3 refused the assembled parts (" + e.getMessage() + "); rebuilding from scratch");
+        }
+        return outcome;
     }
 
     private static boolean changedSince(StableFile file) {
@@ -186,6 +204,7 @@ public final class FileUploader {
     }
 
     /** Aborts the file's checkpointed multipart upload, if any, and removes its sidecar. */
+    @Override
     public void abandon(StableFile file, String why) {
         try {
             Optional<Checkpoint> cp = sidecars.load(file.path());

@@ -9,12 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Rule-wide failures (bucket missing, access denied, bad credentials): a failing rule is paused with an
- * exponential backoff and reported DOWN by readiness until an upload for it succeeds again. Thread-safe.
+ * exponential, jittered {@link Backoff} and reported DOWN by readiness until an upload for it succeeds again.
+ * Thread-safe.
  */
 public final class RuleHealth {
 
-    private static final Duration FIRST_PAUSE = Duration.ofSeconds(2);
-    private static final Duration MAX_PAUSE = Duration.ofMinutes(2);
+    static final Backoff PAUSES = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(2));
 
     /** Why a rule is paused and until when. */
     public record Failing(String reason, String detail, Instant since, Instant pausedUntil, int failures) {
@@ -32,7 +32,7 @@ public final class RuleHealth {
         Instant now = clock.instant();
         Failing next = failing.compute(rule, (k, old) -> {
             int failures = old == null ? 1 : old.failures() + 1;
-            Duration pause = backoff(failures);
+            Duration pause = PAUSES.delay(failures);
             return new Failing(reason.tag(), detail, old == null ? now : old.since(), now.plus(pause), failures);
         });
         return Duration.between(now, next.pausedUntil());
@@ -59,10 +59,5 @@ public final class RuleHealth {
 
     public Map<String, Failing> allFailing() {
         return Map.copyOf(failing);
-    }
-
-    private static Duration backoff(int failures) {
-        long millis = FIRST_PAUSE.toMillis() << Math.min(failures - 1, 16);
-        return Duration.ofMillis(Math.min(millis, MAX_PAUSE.toMillis()));
     }
 }

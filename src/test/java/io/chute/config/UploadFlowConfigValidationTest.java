@@ -12,7 +12,10 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code chute.upload.bytes-in-flight} and {@code chute.upload.adaptive}: defaults and refused values, by path. */
+/**
+ * {@code chute.upload.bytes-in-flight}, {@code chute.upload.adaptive} and the retry backoff: defaults and refused
+ * values, by path.
+ */
 class UploadFlowConfigValidationTest {
 
     @TempDir
@@ -66,5 +69,12 @@ class UploadFlowConfigValidationTest {
     void budgetAboveOneTebibyte_isRefused() throws Exception {
         assertThat(errorsWith("chute.upload.bytes-in-flight", "2T")).singleElement().asString()
                 .startsWith("chute.upload.bytes-in-flight: must be at most 1T");
+    }
+
+    @Test
+    void retryBackoffMaxBelowTheBase_isRefused_naming_both() throws Exception {
+        assertThat(errorsWith("chute.upload.retry-backoff", "10s", "chute.upload.retry-backoff-max", "5s"))
+                .singleElement().asString()
+                .startsWith("chute.upload.retry-backoff-max: must be at least chute.upload.retry-backoff (PT10S)");
     }
 }

@@ -1,6 +1,6 @@
 package io.chute.e2e;
 
-import io.chute.Pipeline;
+import io.chute.daemon.Pipeline;
 import io.chute.observability.ChuteMetrics;
 import io.chute.testing.Files2;
 import io.chute.testing.InjectS3Server;

@@ -120,8 +120,8 @@ class ManagementEndpointsTest {
                 String path = folder("orphaned").resolve("waits-for-bucket.bin").toString();
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                     Map<String, Object> waiting = statusJson()
-                            .getMap("waiting.find { it.path == '" + path + "' && it.state == 'RETRYING' }");
-                    assertThat(waiting).as("retrying").isNotNull();
+                            .getMap("waiting.find { it.path == '" + path + "' && it.state == 'PAUSED' }");
+                    assertThat(waiting).as("waiting for its paused rule").isNotNull();
                     assertThat((String) waiting.get("detail")).contains("rule paused").contains("no_such_bucket")
                             .contains("retry after");
                 });
@@ -217,7 +217,8 @@ class ManagementEndpointsTest {
             assertThat(done).as("recent entry").isNotNull().containsEntry("outcome", "UPLOADED")
                     .containsEntry("verifiedBy", "put-response-crc32c");
         });
-        assertThat(statusJson().getMap("waitingCounts")).containsKeys("STABILIZING", "QUEUED", "RETRYING", "QUARANTINED");
+        assertThat(statusJson().getMap("waitingCounts")).containsKeys("STABILIZING", "QUEUED", "RETRYING", "PAUSED",
+                "QUARANTINED");
     }
 
     @Test

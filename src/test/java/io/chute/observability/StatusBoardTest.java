@@ -1,6 +1,9 @@
 package io.chute.observability;
 
 import io.chute.config.DropRule;
+import io.chute.lifecycle.FileLifecycle;
+import io.chute.lifecycle.FileState;
+import io.chute.queue.DiskBacklog;
 import io.chute.multipart.ObjectProof;
 import io.chute.multipart.TransferListener;
 import io.chute.queue.UploadQueue;
@@ -44,9 +47,11 @@ class StatusBoardTest {
         return rule.build();
     }
 
+    private final FileLifecycle lifecycle = new FileLifecycle(clock);
+
     private StatusBoard board() {
         return new StatusBoard(clock, List.of(rule()), new RuleChecks(health, new FatalErrors(), Duration.ZERO),
-                () -> List.copyOf(stabilizing), () -> List.copyOf(queued));
+                () -> List.copyOf(stabilizing), () -> List.copyOf(queued), new DiskBacklog(), lifecycle);
     }
 
     private StableFile file(String name, long size) {
@@ -127,24 +132,35 @@ class StatusBoardTest {
     }
 
     @Test
-    void failedFile_isRetryingUntilItsRetryTime_thenShownWhereverThePipelineHoldsIt() {
+    void fileWaitingToRetry_orForItsPausedRule_isShownWithTheReasonTheLifecycleHolds() {
         StatusBoard board = board();
         StableFile f = file("r.bin", 100);
+        StableFile p = file("p.bin", 100);
+        for (StableFile held : List.of(f, p)) {
+            lifecycle.discover(held.rule(), held.path());
+            lifecycle.move(held.path(), FileState.STABILIZING);
+            lifecycle.move(held.path(), FileState.QUEUED);
+            lifecycle.move(held.path(), FileState.UPLOADING);
+        }
         board.started(f);
-        var throttled = new UploadOutcome.RetryLater(FailureReason.THROTTLED, "503 SlowDown", false);
-        board.finished(f, throttled, Duration.ofMillis(5));
-        board.retrying(f, throttled, Duration.ofSeconds(10));
+        board.finished(f, new UploadOutcome.RetryLater(FailureReason.THROTTLED, "503 SlowDown", false),
+                Duration.ofMillis(5));
+        lifecycle.move(f.path(), FileState.RETRY_WAIT, "throttled: 503 SlowDown; retry after 2026-11-23T01:00:10Z");
+        lifecycle.move(p.path(), FileState.PAUSED, "rule paused: no_such_bucket: 404");
+
+        StatusReport report = board.report();
+        assertThat(report.waiting()).extracting(StatusReport.Waiting::state)
+                .containsExactly(StatusReport.State.RETRYING, StatusReport.State.PAUSED);
+        assertThat(report.waiting().get(0).detail()).contains("throttled").contains("2026-11-23T01:00:10Z");
+        assertThat(report.waiting().get(1).detail()).startsWith("rule paused: no_such_bucket");
+        assertThat(report.waitingCounts()).containsEntry(StatusReport.State.RETRYING, 1)
+                .containsEntry(StatusReport.State.PAUSED, 1);
+        assertThat(report.rules().get(0).failed()).isEqualTo(1);
+
+        lifecycle.move(f.path(), FileState.STABILIZING);
         stabilizing.add(new StabilityGate.Waiting(rule(), f.path(), clock.instant(), clock.instant(), "stabilizing"));
-
-        StatusReport.Waiting waiting = board.report().waiting().get(0);
-        assertThat(board.report().waiting()).hasSize(1);
-        assertThat(waiting.state()).isEqualTo(StatusReport.State.RETRYING);
-        assertThat(waiting.detail()).contains("throttled").contains("503 SlowDown").contains("2026-11-23T01:00:10Z");
-        assertThat(board.report().rules().get(0).failed()).isEqualTo(1);
-
-        clock.advance(Duration.ofSeconds(11));
         assertThat(board.report().waiting()).extracting(StatusReport.Waiting::state)
-                .containsExactly(StatusReport.State.STABILIZING);
+                .containsExactly(StatusReport.State.PAUSED, StatusReport.State.STABILIZING);
     }
 
     @Test

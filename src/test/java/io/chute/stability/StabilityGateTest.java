@@ -48,7 +48,7 @@ class StabilityGateTest {
     private final List<StableFile> handedOver = new ArrayList<>();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final AtomicInteger notStabilizing = new AtomicInteger();
-    private final StabilityGate gate = new StabilityGate(clock, f -> accepting.get() && handedOver.add(f), p -> false,
+    private final StabilityGate gate = new StabilityGate(clock, f -> accepting.get() && handedOver.add(f),
             new StabilityGate.Listener() {
                 @Override
                 public void notStabilizing(DropRule rule) {
@@ -69,22 +69,20 @@ class StabilityGateTest {
     }
 
     @Test
-    void fullGate_leavesFurtherFilesOnDisk_andRecordsTheirRuleForARescan_untilItIsUnderHalfFull() throws Exception {
-        io.chute.queue.DiskBacklog backlog = new io.chute.queue.DiskBacklog();
-        StabilityGate small = new StabilityGate(clock, f -> accepting.get() && handedOver.add(f), p -> false,
+    void fullGate_refusesFurtherFiles_untilItIsUnderHalfFullAgain() throws Exception {
+        StabilityGate small = new StabilityGate(clock, f -> accepting.get() && handedOver.add(f), f -> { },
                 new StabilityGate.Listener() {
-                }, 4, backlog);
+                }, 4);
         DropRule rule = rule(Duration.ofSeconds(1));
+        List<Boolean> tracked = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            small.seen(new FileSeen(rule, Files.writeString(folder.resolve("f" + i), "x")));
+            tracked.add(small.track(new FileSeen(rule, Files.writeString(folder.resolve("f" + i), "x"))));
         }
 
+        assertThat(tracked).containsExactly(true, true, true, true, false, false, false, false, false, false);
         assertThat(small.trackedCount()).isEqualTo(4);
-        assertThat(backlog.hasBacklog(rule.name())).isTrue();
         assertThat(small.hasRoom()).isFalse();
-        assertThat(backlog.takeRescannable(r -> false)).as("a rule that cannot be rescanned now stays recorded")
-                .isEmpty();
-        assertThat(backlog.hasBacklog(rule.name())).isTrue();
+        assertThat(small.track(new FileSeen(rule, folder.resolve("f0")))).as("a tracked file stays tracked").isTrue();
 
         now = now.plus(Duration.ofSeconds(2));
         small.tick();
@@ -92,8 +90,23 @@ class StabilityGateTest {
         small.tick();
         assertThat(handedOver).hasSize(4);
         assertThat(small.hasRoom()).isTrue();
-        assertThat(backlog.takeRescannable(r -> true)).containsExactly(rule);
-        assertThat(backlog.hasBacklog(rule.name())).isFalse();
+    }
+
+    @Test
+    void trackedFileThatVanishes_isDroppedAndItsHolderTold() throws Exception {
+        List<Path> dropped = new ArrayList<>();
+        StabilityGate withHolder = new StabilityGate(clock, f -> false, f -> dropped.add(f.path()),
+                new StabilityGate.Listener() {
+                }, 10);
+        DropRule rule = rule(Duration.ofSeconds(1));
+        Path file = Files.writeString(folder.resolve("short-lived"), "x");
+        withHolder.track(new FileSeen(rule, file));
+        withHolder.tick();
+        Files.delete(file);
+        withHolder.tick();
+
+        assertThat(dropped).containsExactly(file);
+        assertThat(withHolder.trackedCount()).isZero();
     }
 
     @Test
@@ -101,7 +114,7 @@ class StabilityGateTest {
         DropRule rule = rule(Duration.ofSeconds(5));
         Path file = Files.writeString(folder.resolve("old.dat"), "copied");
         Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
-        gate.seen(new FileSeen(rule, file));
+        gate.track(new FileSeen(rule, file));
         advance(Duration.ZERO);
         advance(Duration.ofSeconds(4));
         assertThat(handedOver).isEmpty();
@@ -113,7 +126,7 @@ class StabilityGateTest {
     void aChangeRestartsTheQuietPeriod() throws Exception {
         DropRule rule = rule(Duration.ofSeconds(5));
         Path file = Files.writeString(folder.resolve("growing.dat"), "a");
-        gate.seen(new FileSeen(rule, file));
+        gate.track(new FileSeen(rule, file));
         advance(Duration.ZERO);
         advance(Duration.ofSeconds(4));
         Files.writeString(file, "ab");
@@ -130,7 +143,7 @@ class StabilityGateTest {
         DropRule rule = rule(Duration.ZERO);
         Path file = Files.writeString(folder.resolve("a.dat"), "a");
         accepting.set(false);
-        gate.seen(new FileSeen(rule, file));
+        gate.track(new FileSeen(rule, file));
         advance(Duration.ZERO);
         advance(Duration.ofSeconds(1));
         assertThat(gate.trackedCount()).isEqualTo(1);
@@ -147,7 +160,7 @@ class StabilityGateTest {
         t.marker = ".ready";
         DropRule rule = t.build();
         Path file = Files.writeString(folder.resolve("scan.tif"), "pixels");
-        gate.seen(new FileSeen(rule, file));
+        gate.track(new FileSeen(rule, file));
         advance(Duration.ZERO);
         advance(Duration.ofMinutes(5));
         assertThat(handedOver).isEmpty();
@@ -162,7 +175,7 @@ class StabilityGateTest {
     void fileThatNeverSettles_isReportedOnceAfterMaxStabilize_andStaysTracked() throws Exception {
         DropRule rule = rule(Duration.ofSeconds(30));
         Path file = folder.resolve("instrument.log");
-        gate.seen(new FileSeen(rule, Files.writeString(file, "0")));
+        gate.track(new FileSeen(rule, Files.writeString(file, "0")));
         for (int minute = 1; minute <= 15; minute++) {
             Files.writeString(file, "x".repeat(minute + 1));
             advance(Duration.ofMinutes(1));
@@ -180,7 +193,7 @@ class StabilityGateTest {
         DropRule rule = rule(Duration.ZERO);
         Path fifo = folder.resolve("pipe.dat");
         assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
-        gate.seen(new FileSeen(rule, fifo));
+        gate.track(new FileSeen(rule, fifo));
         advance(Duration.ZERO); // would block forever if the gate opened the FIFO
         advance(Duration.ofSeconds(1));
         assertThat(handedOver).isEmpty();

@@ -1,4 +1,4 @@
-package io.chute;
+package io.chute.engine;
 
 import io.chute.checkpoint.InstallationKey;
 import io.chute.checkpoint.SidecarStore;
@@ -40,7 +40,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The upload engine built from {@code chute.*} exactly once per process, for the daemon ({@link Pipeline}) and
+ * The upload engine built from {@code chute.*} exactly once per process, for the daemon and
  * for the one-shot commands alike: state dir, sidecars, ledger, completion, part executor, and per S3
  * connection a client, the multipart engine and the file uploader. The one place that wires them, so
  * {@code chute upload} cannot drift from what the daemon does. Rules with equal effective connections
@@ -71,7 +71,8 @@ public final class UploadEngine implements AutoCloseable {
     private final Clock clock;
 
     private UploadEngine(ChuteConfig config, List<ChuteConfig.Rule> rules, TransferListener listener, Clock clock,
-                         Consumer<RuntimeException> onCredentialFailure) throws IOException {
+                         Consumer<RuntimeException> onCredentialFailure, Thread.UncaughtExceptionHandler onDeath)
+            throws IOException {
         this.clock = clock;
         stateDir = config.stateDir().toAbsolutePath().normalize();
         sidecars = new SidecarStore(InstallationKey.loadOrCreate(stateDir), clock,
@@ -80,7 +81,7 @@ public final class UploadEngine implements AutoCloseable {
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
         // Local time of day for the timetable: the system default zone (TZ, -Duser.timezone).
         bandwidth = BandwidthLimiter.of(BandwidthSchedule.from(config.upload()), clock.withZone(ZoneId.systemDefault()));
-        partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-"));
+        partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-", onDeath));
         ByteBudget bytes = new ByteBudget(config.upload().bytesInFlight().asLongValue());
         Function<S3Connection, Lane> open = connection -> {
             FlowControl flow = new FlowControl(
@@ -104,7 +105,7 @@ public final class UploadEngine implements AutoCloseable {
 
     /** The engine of the global connection {@code chute.s3} only (the one-shot commands). */
     public static UploadEngine open(ChuteConfig config, TransferListener listener, Clock clock) throws IOException {
-        return new UploadEngine(config, List.of(), listener, clock, failure -> { });
+        return new UploadEngine(config, List.of(), listener, clock, failure -> { }, LOG_DEATH);
     }
 
     /**
@@ -113,8 +114,18 @@ public final class UploadEngine implements AutoCloseable {
      */
     public static UploadEngine forRules(ChuteConfig config, TransferListener listener, Clock clock,
                                         Consumer<RuntimeException> onCredentialFailure) throws IOException {
-        return new UploadEngine(config, config.rules(), listener, clock, onCredentialFailure);
+        return forRules(config, listener, clock, onCredentialFailure, LOG_DEATH);
     }
+
+    /** As above; {@code onDeath} handles whatever kills a part thread (the daemon latches it as fatal). */
+    public static UploadEngine forRules(ChuteConfig config, TransferListener listener, Clock clock,
+                                        Consumer<RuntimeException> onCredentialFailure,
+                                        Thread.UncaughtExceptionHandler onDeath) throws IOException {
+        return new UploadEngine(config, config.rules(), listener, clock, onCredentialFailure, onDeath);
+    }
+
+    private static final Thread.UncaughtExceptionHandler LOG_DEATH = (thread, error) ->
+            org.jboss.logging.Logger.getLogger(UploadEngine.class).error("thread " + thread.getName() + " died", error);
 
     /** A janitor for the global connection's orphaned uploads; {@code inFlight} names files being uploaded now. */
     public OrphanJanitor janitor(Predicate<Path> inFlight, Duration ttl, Runnable onAbort) {
@@ -142,6 +153,15 @@ public final class UploadEngine implements AutoCloseable {
     /** Every distinct connection's lane, the global one first. */
     public Collection<Lane> lanes() {
         return List.copyOf(lanes.values());
+    }
+
+    /** The flow control of every lane, grouped by endpoint id (lanes of one endpoint with other credentials). */
+    public Map<String, List<FlowControl>> lanesByEndpoint() {
+        Map<String, List<FlowControl>> byEndpoint = new LinkedHashMap<>();
+        for (Lane lane : lanes.values()) {
+            byEndpoint.computeIfAbsent(lane.endpointId(), e -> new java.util.ArrayList<>()).add(lane.flow());
+        }
+        return byEndpoint;
     }
 
     /** The one bandwidth cap every lane's request bodies draw from. */
@@ -191,11 +211,12 @@ public final class UploadEngine implements AutoCloseable {
         lanes.values().forEach(lane -> lane.s3().close());
     }
 
-    static ThreadFactory named(String prefix) {
+    static ThreadFactory named(String prefix, Thread.UncaughtExceptionHandler onDeath) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + n.getAndIncrement());
             t.setDaemon(true);
+            t.setUncaughtExceptionHandler(onDeath);
             return t;
         };
     }

@@ -1,4 +1,4 @@
-package io.chute;
+package io.chute.engine;
 
 import io.chute.multipart.FlowControl;
 import io.chute.multipart.TransferListener;

@@ -1,4 +1,4 @@
-package io.chute;
+package io.chute.engine;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
@@ -14,6 +14,11 @@ import io.chute.testing.Files2;
 import io.chute.testing.S3Objects;
 import io.chute.testing.S3ServerProcess;
 import io.chute.testing.TestConfig;
+import io.chute.lifecycle.FileLifecycle;
+import io.chute.lifecycle.FileState;
+import io.chute.queue.DiskBacklog;
+import io.chute.upload.Backoff;
+import io.chute.upload.RetryTimer;
 import io.chute.upload.RuleHealth;
 import io.chute.upload.UploadOutcome;
 import io.chute.upload.UploaderPool;
@@ -69,7 +74,8 @@ class UploadEngineThrottlingTest {
     WireMockServer proxy;
     UploadEngine engine;
     UploaderPool pool;
-    ScheduledExecutorService timer;
+    RetryTimer timer;
+    FileLifecycle lifecycle;
     UploadQueue queue;
     DropRule rule;
     final Set<Path> stored = ConcurrentHashMap.newKeySet();
@@ -103,17 +109,20 @@ class UploadEngineThrottlingTest {
         Clock clock = Clock.systemUTC();
         engine = UploadEngine.forRules(config, TransferListener.NONE, clock, e -> { });
         queue = new UploadQueue(10_000, clock);
-        timer = Executors.newScheduledThreadPool(1);
-        pool = new UploaderPool(new UploaderPool.Settings(WORKERS, 1000, Duration.ofMillis(100), Duration.ofMillis(500)),
-                queue, r -> engine.lane(r).files(), r -> engine.lane(r).flow().files(), engine.completion(),
-                new RuleHealth(clock), seen -> offer(seen.path()), timer, new UploaderPool.Listener() {
+        lifecycle = new FileLifecycle(clock);
+        timer = new RetryTimer(10_000, Thread::new, file -> requeue(file.path()));
+        pool = new UploaderPool(new UploaderPool.Settings(WORKERS, 1000,
+                new Backoff(Duration.ofMillis(100), Duration.ofMillis(500))),
+                new UploaderPool.Wiring(queue, lifecycle, r -> engine.lane(r).files(),
+                        r -> engine.lane(r).flow().files(), engine.completion(), new RuleHealth(clock), timer,
+                        file -> requeue(file.path()), new DiskBacklog(), new UploaderPool.Listener() {
                     @Override
                     public void finished(StableFile file, UploadOutcome outcome, Duration took) {
                         if (outcome instanceof UploadOutcome.Completed) {
                             stored.add(file.path());
                         }
                     }
-                });
+                }), (thread, error) -> { });
         pool.start();
     }
 
@@ -123,7 +132,7 @@ class UploadEngineThrottlingTest {
             pool.close();
         }
         if (timer != null) {
-            timer.shutdownNow();
+            timer.close();
         }
         if (engine != null) {
             engine.close();
@@ -139,7 +148,21 @@ class UploadEngineThrottlingTest {
         }
     }
 
+    /** What the daemon's gate does with a stable file: held in the lifecycle, then queued. */
     private void offer(Path path) {
+        lifecycle.discover(rule, path);
+        lifecycle.move(path, FileState.STABILIZING);
+        queue(path);
+    }
+
+    /** A file back from the pool (retry due, or changed): stable again at once in this test. */
+    private void requeue(Path path) {
+        lifecycle.move(path, FileState.STABILIZING);
+        queue(path);
+    }
+
+    private void queue(Path path) {
+        lifecycle.move(path, FileState.QUEUED);
         try {
             queue.offer(new StableFile(rule, path, FileIdentity.of(path), Instant.now()));
         } catch (IOException e) {

@@ -1,4 +1,4 @@
-package io.chute;
+package io.chute.engine;
 
 import io.chute.config.ChuteConfig;
 import io.chute.config.DropRule;

@@ -1,4 +1,4 @@
-package io.chute;
+package io.chute.config;
 
 import java.util.List;
 

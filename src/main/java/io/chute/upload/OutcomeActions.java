@@ -1,0 +1,168 @@
+package io.chute.upload;
+
+import io.chute.lifecycle.FileLifecycle;
+import io.chute.lifecycle.FileState;
+import io.chute.stability.StableFile;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+
+/**
+ * What the pool does after one attempt of one file, per outcome. Every method answers whether the file was
+ * handed over (to the retry timer or back to the stability gate): if not, the pool forgets it.
+ * <ul>
+ * <li>completed / already done: post-action (receipt, delete or move), then DONE;</li>
+ * <li>retry later: per-file failures back off ({@link Backoff}, full jitter) until {@code max-attempts}, then
+ * quarantine; rule-wide failures pause the rule without counting an attempt; an unreadable source is retried
+ * forever (the operator fixes permissions; moving the file away would not help);</li>
+ * <li>rejected: quarantine; source changed: back to the gate; gone or interrupted: nothing.</li>
+ * </ul>
+ */
+final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
+
+    private static final Logger LOG = Logger.getLogger(OutcomeActions.class);
+
+    private final StableFile file;
+    private final UploaderPool pool;
+    private final UploaderPool.Wiring wiring;
+    private final FileLifecycle lifecycle;
+
+    OutcomeActions(StableFile file, UploaderPool pool) {
+        this.file = file;
+        this.pool = pool;
+        this.wiring = pool.wiring();
+        this.lifecycle = wiring.lifecycle();
+    }
+
+    @Override
+    public Boolean completed(UploadOutcome.Completed done) {
+        LOG.infof("rule=%s path=%s bucket=%s key=%s uploaded and verified (%s, %d bytes)%s", file.rule().name(),
+                file.path(), done.proof().bucket(), done.proof().key(), done.proof().verifiedBy(),
+                done.proof().sizeInBytes(), done.resumed() ? ", resumed" : "");
+        wiring.ruleHealth().succeeded(file.rule().name());
+        return postAction(() -> wiring.completion().uploaded(file, done.proof()));
+    }
+
+    @Override
+    public Boolean alreadyDone(UploadOutcome.AlreadyDone alreadyDone) {
+        return postAction(() -> wiring.completion().finish(file.rule(), file.path()));
+    }
+
+    @Override
+    public Boolean retryLater(UploadOutcome.RetryLater retry) {
+        if (retry.ruleWide()) {
+            Duration delay = wiring.ruleHealth().failed(file.rule().name(), retry.reason(), retry.detail());
+            LOG.errorf("rule=%s bucket=%s paused for %ds: %s (%s); path=%s will be retried", file.rule().name(),
+                    file.rule().bucket(), delay.toSeconds(), retry.reason().tag(), retry.detail(), file.path());
+            return hold(FileState.PAUSED, pausedReason(retry, delay), delay,
+                    () -> wiring.listener().retrying(file, retry, delay));
+        }
+        int attempt = pool.failedAttempt(file.path());
+        boolean countsTowardsQuarantine = retry.reason() != FailureReason.SOURCE_UNREADABLE;
+        int maxAttempts = file.rule().maxAttempts().orElse(pool.settings().maxAttempts());
+        if (countsTowardsQuarantine && attempt >= maxAttempts) {
+            quarantine(retry.reason().tag() + ": " + retry.detail());
+            return false;
+        }
+        Duration delay = pool.settings().backoff().delay(attempt);
+        LOG.warnf("rule=%s path=%s bucket=%s attempt %d of %s failed: %s (%s); retrying in %ds", file.rule().name(),
+                file.path(), file.rule().bucket(), attempt, countsTowardsQuarantine ? String.valueOf(maxAttempts)
+                        : "unlimited", retry.reason().tag(), retry.detail(), delay.toSeconds());
+        return hold(FileState.RETRY_WAIT, retry.reason().tag() + ": " + retry.detail() + "; attempt " + attempt
+                + " failed; retry after " + lifecycle.now().plus(delay), delay,
+                () -> wiring.listener().retrying(file, retry, delay));
+    }
+
+    @Override
+    public Boolean rejected(UploadOutcome.Rejected rejected) {
+        quarantine(rejected.reason().tag() + ": " + rejected.detail());
+        return false;
+    }
+
+    @Override
+    public Boolean sourceChanged(UploadOutcome.SourceChanged changed) {
+        LOG.infof("rule=%s path=%s %s; waiting for it to be stable again", file.rule().name(), file.path(),
+                changed.detail());
+        pool.settled(file.path());
+        wiring.backToGate().accept(file);
+        return true;
+    }
+
+    @Override
+    public Boolean sourceGone(UploadOutcome.SourceGone gone) {
+        LOG.infof("rule=%s path=%s disappeared before its upload finished; nothing to do", file.rule().name(),
+                file.path());
+        pool.settled(file.path());
+        return false;
+    }
+
+    @Override
+    public Boolean interrupted(UploadOutcome.Interrupted interrupted) {
+        return false; // shutdown: the checkpoint stays for the next start, the attempt count does not matter
+    }
+
+    /**
+     * A paused rule's files wait for the pause to end without a request each: one failure pauses the rule, and
+     * a queue of thousands does not turn into thousands of refused requests. No attempt is counted.
+     */
+    Boolean waitOutPause(RuleHealth.Pause pause) {
+        RuleHealth.Failing failing = pause.failing();
+        LOG.debugf("rule=%s path=%s waits %d ms for the rule's pause (%s)", file.rule().name(), file.path(),
+                pause.remaining().toMillis(), failing.reason());
+        UploadOutcome.RetryLater why = new UploadOutcome.RetryLater(FailureReason.ofTag(failing.reason()),
+                failing.detail(), true);
+        return hold(FileState.PAUSED, pausedReason(why, pause.remaining()), pause.remaining(),
+                () -> wiring.listener().waitingForRule(file, why, pause.remaining()));
+    }
+
+    private String pausedReason(UploadOutcome.RetryLater why, Duration remaining) {
+        return "rule paused: " + why.reason().tag() + ": " + why.detail() + "; retry after "
+                + lifecycle.now().plus(remaining);
+    }
+
+    /**
+     * Moves the file to {@code state} and gives it to the retry timer; when the timer is full (or closed by
+     * shutdown) the file is left on disk, its rule recorded in the backlog for a rescan, and it keeps its
+     * attempt count.
+     */
+    private boolean hold(FileState state, String reason, Duration delay, Runnable notify) {
+        lifecycle.move(file.path(), state, reason);
+        notify.run();
+        if (!wiring.retryTimer().hold(file, delay)) {
+            wiring.backlog().spilled(file.rule());
+            return false;
+        }
+        return true;
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private boolean postAction(Step step) {
+        lifecycle.move(file.path(), FileState.POST_ACTION);
+        pool.settled(file.path());
+        try {
+            step.run();
+            lifecycle.move(file.path(), FileState.DONE);
+        } catch (Exception e) {
+            LOG.errorf("rule=%s path=%s post-upload step failed (%s); it is retried when the file is next seen",
+                    file.rule().name(), file.path(), e.toString());
+        }
+        return false;
+    }
+
+    private void quarantine(String reason) {
+        int tries = pool.attemptsOf(file.path());
+        pool.settled(file.path());
+        wiring.uploader().apply(file.rule()).abandon(file, "quarantined: " + reason);
+        try {
+            wiring.completion().quarantine(file.rule(), file.path(), reason, tries);
+            lifecycle.move(file.path(), FileState.QUARANTINED, reason);
+            wiring.listener().quarantined(file, reason);
+        } catch (Exception e) {
+            LOG.errorf("rule=%s path=%s could not be quarantined (%s); it stays in place and is retried later",
+                    file.rule().name(), file.path(), e.toString());
+        }
+    }
+}
