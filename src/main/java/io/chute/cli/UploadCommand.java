@@ -8,6 +8,7 @@ import io.chute.config.DropRule;
 import io.chute.multipart.ObjectProof;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StableFile;
+import io.chute.upload.Backoff;
 import io.chute.upload.UploadOutcome;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.CommandLine.Command;
@@ -102,7 +103,7 @@ final class UploadCommand implements Callable<Integer> {
 
     private UploadOutcome uploadWithRetries(UploadEngine engine, ChuteConfig.Upload settings, DropRule rule,
                                             Path source) throws IOException, InterruptedException {
-        Duration backoff = settings.retryBackoff();
+        Backoff backoff = new Backoff(settings.retryBackoff(), settings.retryBackoffMax());
         for (int attempt = 1; ; attempt++) {
             StableFile stable = new StableFile(rule, source, FileIdentity.of(source), Clock.systemUTC().instant());
             forgetCheckpointOfAnotherTarget(engine, stable);
@@ -111,12 +112,12 @@ final class UploadCommand implements Callable<Integer> {
                     || attempt >= settings.maxAttempts() || stopRequested.getCount() == 0) {
                 return outcome;
             }
+            Duration delay = backoff.delay(attempt);
             System.err.printf("chute: attempt %d of %d failed (%s: %s); retrying in %s%n", attempt,
-                    settings.maxAttempts(), retry.reason().tag(), retry.detail(), Units.duration(backoff.toSeconds()));
-            if (stopRequested.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
+                    settings.maxAttempts(), retry.reason().tag(), retry.detail(), Units.duration(delay.toSeconds()));
+            if (stopRequested.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
                 return new UploadOutcome.Interrupted();
             }
-            backoff = min(backoff.multipliedBy(2), settings.retryBackoffMax());
         }
     }
 
@@ -176,10 +177,6 @@ final class UploadCommand implements Callable<Integer> {
 
     private ProgressReporter.Style style() {
         return progress == Progress.AUTO ? ProgressReporter.autoStyle() : ProgressReporter.Style.valueOf(progress.name());
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static void awaitQuietly(CountDownLatch latch, Duration timeout) {
