@@ -116,6 +116,7 @@ final class Stages {
             return;
         }
         if (lifecycle.discover(seen.rule(), path)) {
+            metrics.discovered(seen.rule());
             lifecycle.move(path, FileState.STABILIZING);
             if (!gate.track(seen)) {
                 lifecycle.forget(path);
@@ -139,7 +140,6 @@ final class Stages {
     private boolean queueStable(StableFile stable) {
         lifecycle.move(stable.path(), FileState.QUEUED);
         if (queue.offer(stable)) {
-            metrics.discovered(stable.rule());
             return true;
         }
         lifecycle.move(stable.path(), FileState.STABILIZING);

@@ -137,7 +137,16 @@ class ManagementEndpointsTest {
                     .until(() -> !Files.exists(folder("orphaned").resolve("waits-for-bucket.bin")));
             assertThat(s3.headObject(b -> b.bucket(ManagementProfile.OTHER_BUCKET)
                     .key("orphaned/waits-for-bucket.bin")).contentLength()).isEqualTo(1000);
+            assertThat(ruleSample(scrape(), "chute_files_discovered_total", "orphaned"))
+                    .as("found once, however often it waited for its rule and went back to the gate").isEqualTo(1.0);
         }
+    }
+
+    /** One rule's sample of a Prometheus counter, 0 when absent. */
+    private double ruleSample(String scrape, String name, String rule) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*rule=\"" + Pattern.quote(rule)
+                + "\"[^}]*} ([0-9.eE+-]+)$").matcher(scrape);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test
