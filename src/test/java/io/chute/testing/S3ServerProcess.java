@@ -22,13 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A real S3-speaking server running as a separate {@code java} process, bound to 127.0.0.1 ONLY.
@@ -55,7 +48,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * (random) and {@code server.ssl.enabled=false}. {@code -Djava.net.preferIPv4Stack=true} makes the
  * sockets plain IPv4 ({@code ss -ltnp} shows {@code 127.0.0.1:<port>}, never {@code *} or {@code [::]}).
  */
-public final class S3ServerProcess implements AutoCloseable {
+public final class S3ServerProcess implements S3Server {
 
     /** Which server implementation to run. */
     public enum Kind { S3MOCK, S3PROXY }
@@ -204,53 +197,22 @@ public final class S3ServerProcess implements AutoCloseable {
     }
 
     public Kind kind() { return kind; }
+    @Override
+    public Store store() { return Store.of(kind); }
+    @Override
     public URI endpoint() { return URI.create("http://" + LOOPBACK + ":" + port); }
     public int port() { return port; }
     public long pid() { return process.pid(); }
+    @Override
     public String accessKey() { return accessKey; }
+    @Override
     public String secretKey() { return secretKey; }
+    @Override
     public String region() { return REGION; }
+    @Override
     public Path logFile() { return logFile; }
     /** Time from process launch until the first HTTP answer. */
     public Duration startupTime() { return startupTime; }
-
-    /** A new sync client for this server (caller closes it); checksums only where the API requires them. */
-    public S3Client newClient() { return newClient(accessKey, secretKey); }
-
-    /**
-     * Mutable Chute properties of a one-shot (no daemon) configuration whose {@code chute.s3} connection is this
-     * server at {@code endpoint} (this server's, or a proxy in front of it), with state under {@code stateDir}.
-     */
-    public java.util.Map<String, String> chuteProperties(String endpoint, java.nio.file.Path stateDir) {
-        java.util.Map<String, String> p = new java.util.HashMap<>();
-        p.put("chute.daemon", "false");
-        p.put("chute.state-dir", stateDir.toString());
-        p.put("chute.s3.endpoint", endpoint);
-        p.put("chute.s3.path-style", "true");
-        p.put("chute.s3.access-key-id", accessKey);
-        p.put("chute.s3.secret-access-key", secretKey);
-        return p;
-    }
-
-    /** Like {@link #newClient()} with other credentials, e.g. a wrong secret to prove S3Proxy checks signatures. */
-    public S3Client newClient(String accessKeyId, String secretAccessKey) {
-        return S3Client.builder()
-                .endpointOverride(endpoint())
-                .region(Region.of(REGION))
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey)))
-                .httpClientBuilder(ApacheHttpClient.builder())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .build();
-    }
-
-    /** Creates a bucket (fails if the name is invalid or already taken). */
-    public void createBucket(String bucket) {
-        try (S3Client client = newClient()) {
-            client.createBucket(b -> b.bucket(bucket));
-        }
-    }
 
     /** Last {@code lines} lines of the server log (for failure messages). */
     public String logTail(int lines) {
