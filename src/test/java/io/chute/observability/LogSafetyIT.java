@@ -83,7 +83,9 @@ class LogSafetyIT {
     void debugLogsOfAFullUpload_neverContainTheSecretKey_theSessionToken_orASignature() throws Exception {
         String log;
         String secret;
-        try (S3Server s3 = SharedS3Servers.get(Kind.S3PROXY)) {
+        // Its own S3Proxy: stock S3Proxy answers 501 NotImplemented to the x-amz-security-token header of session
+        // credentials (StoreCompatibilityTest), so this one ignores headers it does not model, and still checks SigV4.
+        try (S3Server s3 = S3ServerProcess.start(Kind.S3PROXY, List.of("s3proxy.ignore-unknown-headers=true"))) {
             s3.createBucket(BUCKET);
             secret = s3.secretKey();
             try (DaemonProcess daemon = DaemonProcess.start(config(s3), tmp.resolve("debug.log"),

@@ -163,6 +163,22 @@ public final class CephRgw implements S3Server {
     public Path logFile() { return logFile; }
     /** Time from running the script until the gateway answered and the user existed. */
     public Duration startupTime() { return startupTime; }
+    /** Monitor, OSD and gateway, from the pid files the script keeps in {@link #dir()}. */
+    @Override
+    public List<Long> pids() {
+        try (Stream<Path> files = Files.list(dir.resolve("pids"))) {
+            return files.sorted().map(f -> {
+                try {
+                    return Long.parseLong(Files.readString(f).trim());
+                } catch (IOException | NumberFormatException e) {
+                    return -1L;
+                }
+            }).filter(pid -> pid > 0).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     /** The cluster's directory (config, daemon logs under {@code log/}); deleted by {@link #close()}. */
     public Path dir() { return dir; }
 

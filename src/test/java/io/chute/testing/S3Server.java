@@ -52,6 +52,9 @@ public interface S3Server extends AutoCloseable {
     /** Where the server logs (for failure messages). */
     Path logFile();
 
+    /** The processes that serve it (one for S3Mock and S3Proxy; monitor, OSD and gateway for RGW). */
+    java.util.List<Long> pids();
+
     /** Stops the server; a no-op for a view of a shared server (those stop when the JVM exits). */
     @Override
     void close();

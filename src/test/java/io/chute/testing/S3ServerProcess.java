@@ -84,8 +84,17 @@ public final class S3ServerProcess implements S3Server {
 
     /** Starts a server of the given kind on a free loopback port and waits until it answers HTTP (≤ 60 s). */
     public static S3ServerProcess start(Kind kind) {
+        return start(kind, List.of());
+    }
+
+    /**
+     * Like {@link #start(Kind)} with settings that are not the server's defaults, for the rare test that needs
+     * one (say why at the call site): S3Proxy properties ({@code key=value} lines of its properties file) or
+     * S3Mock command-line options ({@code --key=value}).
+     */
+    public static S3ServerProcess start(Kind kind, List<String> extraSettings) {
         for (int attempt = 1; ; attempt++) {
-            S3ServerProcess server = launch(kind, freeLoopbackPort());
+            S3ServerProcess server = launch(kind, freeLoopbackPort(), extraSettings);
             try {
                 server.awaitReady();
                 return server;
@@ -100,7 +109,7 @@ public final class S3ServerProcess implements S3Server {
         }
     }
 
-    private static S3ServerProcess launch(Kind kind, int port) {
+    private static S3ServerProcess launch(Kind kind, int port, List<String> extraSettings) {
         String name = kind.name().toLowerCase(Locale.ROOT);
         Path jar = serversDir().resolve(name + ".jar");
         if (!Files.isRegularFile(jar)) {
@@ -114,7 +123,10 @@ public final class S3ServerProcess implements S3Server {
                     mock ? "s3mock-dummy-access-key" : "chute-test", mock ? "s3mock-dummy-secret-key" : "chute-test-secret");
             List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true", "-jar", jar.toString()));
-            command.addAll(mock ? server.s3mockArgs() : server.s3proxyArgs());
+            command.addAll(mock ? server.s3mockArgs() : server.s3proxyArgs(extraSettings));
+            if (mock) {
+                command.addAll(extraSettings);
+            }
             Files.writeString(server.logFile, "# " + String.join(" ", command) + System.lineSeparator());
             server.process = new ProcessBuilder(command)
                     .directory(workDir.toFile())
@@ -143,13 +155,14 @@ public final class S3ServerProcess implements S3Server {
     }
 
     /** S3Proxy: filesystem store in the temp dir, SigV2/SigV4 verified against this server's keys. */
-    private List<String> s3proxyArgs() throws IOException {
+    private List<String> s3proxyArgs(List<String> extraSettings) throws IOException {
         Path data = Files.createDirectories(workDir.resolve("data"));
         Path props = Files.writeString(workDir.resolve("s3proxy.properties"), String.join("\n",
                 "s3proxy.endpoint=http://" + LOOPBACK + ":" + port, "s3proxy.authorization=aws-v2-or-v4",
                 "s3proxy.identity=" + accessKey, "s3proxy.credential=" + secretKey,
                 "jclouds.provider=filesystem", "jclouds.identity=" + accessKey, "jclouds.credential=" + secretKey,
                 "jclouds.filesystem.basedir=" + data.toString().replace('\\', '/'),
+                String.join("\n", extraSettings),
                 ""));
         return List.of("--properties", props.toString());
     }
@@ -203,6 +216,8 @@ public final class S3ServerProcess implements S3Server {
     public URI endpoint() { return URI.create("http://" + LOOPBACK + ":" + port); }
     public int port() { return port; }
     public long pid() { return process.pid(); }
+    @Override
+    public List<Long> pids() { return List.of(process.pid()); }
     @Override
     public String accessKey() { return accessKey; }
     @Override

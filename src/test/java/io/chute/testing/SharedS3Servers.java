@@ -58,8 +58,10 @@ public final class SharedS3Servers {
         if (d.containsKey("error")) {
             throw new IllegalStateException("shared " + store + " server is not available: " + d.get("error"));
         }
+        List<Long> pids = d.get("pids").isEmpty() ? List.of()
+                : java.util.Arrays.stream(d.get("pids").split(",")).map(Long::valueOf).toList();
         return new View(store, URI.create(d.get("endpoint")), d.get("accessKey"), d.get("secretKey"), d.get("region"),
-                Path.of(d.get("logFile")));
+                Path.of(d.get("logFile")), pids);
     }
 
     public static S3Server get(S3ServerProcess.Kind kind) {
@@ -137,8 +139,8 @@ public final class SharedS3Servers {
     }
 
     /** A shared server as seen from one class loader. */
-    private record View(Store store, URI endpoint, String accessKey, String secretKey, String region, Path logFile)
-            implements S3Server {
+    private record View(Store store, URI endpoint, String accessKey, String secretKey, String region, Path logFile,
+                        List<Long> pids) implements S3Server {
 
         @Override
         public void close() {
@@ -185,6 +187,7 @@ public final class SharedS3Servers {
                 d.put("secretKey", server.secretKey());
                 d.put("region", server.region());
                 d.put("logFile", server.logFile().toString());
+                d.put("pids", server.pids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
                 record(store + " " + server.endpoint() + " started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             } catch (RuntimeException e) {
                 d.put("error", String.valueOf(e.getMessage()));
