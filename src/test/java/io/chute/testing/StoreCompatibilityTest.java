@@ -145,6 +145,7 @@ class StoreCompatibilityTest {
                 "empty (0 chars: ), HeadObject quoted md5-2");
         expect("k UploadPart of 16 MiB (Chute's default part size)", "200, listed 16777216 bytes",
                 "200, listed 16777216 bytes", "200, listed 16777216 bytes");
+        expect("l PutObject with session credentials (x-amz-security-token)", "200", "501 NotImplemented", "200");
         expect("j ListMultipartUploads",
                 "listed, key right, initiated present",
                 "listed, key right, initiated present",
@@ -402,6 +403,26 @@ class StoreCompatibilityTest {
                 }
                 observe("h user metadata " + variant[0] + " 日本.txt", store, put + back);
             }
+        }
+    }
+
+    /** Session credentials (STS, IRSA, instance roles) add a signed x-amz-security-token header. */
+    @ParameterizedTest
+    @EnumSource(Store.class)
+    void l_sessionCredentials_xAmzSecurityToken(Store store) {
+        S3Server server = SharedS3Servers.get(store);
+        String bucket = bucket(store);
+        try (S3Client s3 = S3Client.builder().endpointOverride(server.endpoint())
+                .region(software.amazon.awssdk.regions.Region.of(server.region())).forcePathStyle(true)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create(server.accessKey(),
+                                server.secretKey(), "session-token-of-no-real-session")))
+                .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder())
+                .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+                .overrideConfiguration(o -> o.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()))
+                .build()) {
+            observe("l PutObject with session credentials (x-amz-security-token)", store,
+                    outcome(() -> s3.putObject(b -> b.bucket(bucket).key("l/token"), RequestBody.fromBytes(SMALL))));
         }
     }
 
