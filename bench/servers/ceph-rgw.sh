@@ -6,6 +6,8 @@
 #   bench/servers/ceph-rgw.sh start DIR [PORT]   # PORT default 7480; DIR is created and must not hold a cluster
 #   bench/servers/ceph-rgw.sh stop DIR           # kills every daemon started in DIR, then removes DIR
 #
+# With OWNER_PID=<pid> in the environment, `start` also leaves a watcher that stops the cluster once that
+# process is gone (the tests pass their JVM's pid, so a JVM killed with SIGKILL leaves no daemons behind).
 # `start` prints endpoint=, access_key=, secret_key= and region= lines (and nothing else on stdout) once the
 # gateway answers HTTP and the user exists; progress and errors go to stderr. On failure it prints the tail of
 # the log that explains it, stops what it started, removes DIR and exits non-zero.
@@ -199,6 +201,12 @@ EOF
     --access-key="$ACCESS_KEY" --secret="$SECRET_KEY" >"$dir/log/user.out" 2>&1 \
     || fail "$dir" user "radosgw-admin user create failed"
   trap - ERR
+  if [ -n "${OWNER_PID:-}" ]; then
+    ( # detached from our stdout/stderr, so whoever reads them sees EOF when this script ends
+      while kill -0 "$OWNER_PID" 2>/dev/null && [ -d "$dir" ]; do sleep 2; done
+      if [ -d "$dir" ]; then echo "owner $OWNER_PID is gone: stopping" >>"$dir/log/watcher.log"; stop_cluster "$dir"; fi
+    ) </dev/null >/dev/null 2>&1 &
+  fi
   log "ready in $((SECONDS - t0)) s (data and logs in $dir)"
   echo "endpoint=http://127.0.0.1:$port"
   echo "access_key=$ACCESS_KEY"

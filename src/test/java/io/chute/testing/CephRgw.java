@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  *
  * <p>Contract: {@link #start()} returns once the gateway answers HTTP and the user exists (~15 s), or throws with
  * the script's own error and log tail; {@link #close()} kills every daemon and deletes the cluster's directory; a
- * JVM shutdown hook closes every gateway still running. Needs Debian's {@code ceph-mon}, {@code ceph-osd} and
+ * JVM shutdown hook closes every gateway still running, and the script's watcher stops the cluster if the JVM is
+ * killed outright. Needs Debian's {@code ceph-mon}, {@code ceph-osd} and
  * {@code radosgw}: tests call {@link #installed()} (or use {@link SharedS3Servers#get}) to skip without them.
  * The script comes from the system property {@value #SCRIPT_PROPERTY} (set by surefire/failsafe), defaulting to
  * {@code bench/servers/ceph-rgw.sh} under the working directory.
@@ -101,11 +102,14 @@ public final class CephRgw implements S3Server {
         }
         long startNanos = System.nanoTime();
         try {
-            Process process = new ProcessBuilder("bash", script.toString(), "start", dir.toString(), String.valueOf(port))
+            ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), "start", dir.toString(),
+                    String.valueOf(port))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(stdout.toFile())
-                    .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
+                    .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            // the script's watcher stops the cluster if this JVM dies without running its shutdown hooks (SIGKILL)
+            builder.environment().put("OWNER_PID", String.valueOf(ProcessHandle.current().pid()));
+            Process process = builder.start();
             boolean finished = process.waitFor(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (!finished) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
