@@ -166,7 +166,6 @@ s3proxy.endpoint=http://127.0.0.1:$port
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$KEY_ID
 s3proxy.credential=$SECRET
-s3proxy.ignore-unknown-headers=true
 jclouds.provider=filesystem
 jclouds.identity=$KEY_ID
 jclouds.credential=$SECRET
@@ -174,8 +173,8 @@ jclouds.filesystem.basedir=$dir/data
 EOF
     cmd+=(-jar "$S3PROXY_JAR" --properties "$dir/s3proxy.properties")
   else
-    # Same command line as src/test/java/io/chute/testing/S3ServerProcess.java, except max-payload-size
-    # (raised from 64MB so that the 256 MB single PUTs of the ceiling case fit).
+    # Same command line as src/test/java/io/chute/testing/S3ServerProcess.java. S3Mock's max-payload-size stays
+    # at its default (10MB): it does not limit S3 bodies (the ceiling case's 256 MB single PUTs are stored under it).
     cat > "$dir/loopback-http-connector.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <beans xmlns="http://www.springframework.org/schema/beans"
@@ -192,8 +191,7 @@ EOF
     cmd+=(-jar "$S3MOCK_JAR" "--spring.main.sources=file://$dir/loopback-http-connector.xml"
       --spring.main.allow-bean-definition-overriding=true "--http.port=$port" --server.address=127.0.0.1
       --server.port=0 --server.ssl.enabled=false "--com.adobe.testing.s3mock.store.root=$dir/data"
-      --com.adobe.testing.s3mock.store.retain-files-on-exit=false
-      --com.adobe.testing.s3mock.max-payload-size=1GB)
+      --com.adobe.testing.s3mock.store.retain-files-on-exit=false)
   fi
   (cd "$dir" && exec "${cmd[@]}" > "$dir/server.log" 2>&1) &
   SERVER_PID[$kind]=$!

@@ -47,7 +47,6 @@ public class DevS3Server {
         Files.writeString(props, String.join("\n",
                 "s3proxy.endpoint=http://127.0.0.1:" + endpoint.getPort(),
                 "s3proxy.authorization=none",
-                "s3proxy.ignore-unknown-headers=true",
                 "jclouds.provider=filesystem",
                 "jclouds.filesystem.basedir=" + data,
                 "jclouds.identity=dev", "jclouds.credential=dev", ""));

@@ -2,7 +2,9 @@ package io.chute.cli;
 
 import io.chute.testing.CliProcess;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +41,7 @@ class CliIT {
     static final long MIB = 1024 * 1024;
     static final Pattern PROGRESS = Pattern.compile("(?m)^upload: +(\\d+)% ");
 
-    static S3ServerProcess s3;
+    static S3Server s3;
     static S3Client client;
 
     @TempDir
@@ -48,7 +50,7 @@ class CliIT {
 
     @BeforeAll
     static void startS3() {
-        s3 = S3ServerProcess.start(Kind.S3MOCK);
+        s3 = SharedS3Servers.get(Kind.S3MOCK);
         client = s3.newClient();
     }
 

@@ -4,7 +4,7 @@ import io.chute.daemon.Pipeline;
 import io.chute.observability.ChuteMetrics;
 import io.chute.observability.StatusReport;
 import io.chute.testing.InjectS3Server;
-import io.chute.testing.S3ServerProcess;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3TestResource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -80,7 +80,7 @@ class BacklogTest {
     }
 
     @InjectS3Server
-    S3ServerProcess server;
+    S3Server server;
     @Inject
     MeterRegistry registry;
     @Inject

@@ -3,7 +3,9 @@ package io.chute.e2e;
 import io.chute.faults.CrashPoint;
 import io.chute.testing.DaemonProcess;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +38,7 @@ class CrashRecoveryIT {
 
     static final long MIB = 1024 * 1024;
     static final int PARTS_IN_FLIGHT = 2;
-    static S3ServerProcess s3;
+    static S3Server s3;
     static S3Client client;
 
     @TempDir
@@ -44,7 +46,7 @@ class CrashRecoveryIT {
 
     @BeforeAll
     static void startServer() {
-        s3 = S3ServerProcess.start(Kind.S3MOCK);
+        s3 = SharedS3Servers.get(Kind.S3MOCK);
         client = s3.newClient();
     }
 

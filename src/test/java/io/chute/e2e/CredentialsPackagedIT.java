@@ -2,7 +2,9 @@ package io.chute.e2e;
 
 import io.chute.testing.DaemonProcess;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +33,7 @@ import static org.awaitility.Awaitility.await;
 class CredentialsPackagedIT {
 
     static final String BUCKET = "chute-creds";
-    static S3ServerProcess s3;
+    static S3Server s3;
     static S3Client client;
 
     @TempDir
@@ -39,7 +41,7 @@ class CredentialsPackagedIT {
 
     @BeforeAll
     static void startServer() {
-        s3 = S3ServerProcess.start(Kind.S3PROXY);
+        s3 = SharedS3Servers.get(Kind.S3PROXY);
         s3.createBucket(BUCKET);
         client = s3.newClient();
     }

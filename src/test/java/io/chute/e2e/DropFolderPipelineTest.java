@@ -2,7 +2,7 @@ package io.chute.e2e;
 
 import io.chute.testing.Files2;
 import io.chute.testing.InjectS3Server;
-import io.chute.testing.S3ServerProcess;
+import io.chute.testing.S3Server;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -28,7 +28,7 @@ abstract class DropFolderPipelineTest {
     static final long MIB = 1024 * 1024;
 
     @InjectS3Server
-    S3ServerProcess server;
+    S3Server server;
 
     /** "s3mock" or "s3proxy", matching the subclass's profile. */
     abstract String server();

@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public abstract class DropFolderProfile implements QuarkusTestProfile {
 
-    public static final String BUCKET = S3TestResource.DEFAULT_BUCKET;
+    public static final String BUCKET = "drop-folder"; // on a server shared by every test class of the JVM
     public static final String PREEXISTING = "preexisting.bin";
 
     /** Bytes of the file placed before start: seeded, so the test can recompute them. */
@@ -100,7 +100,8 @@ public abstract class DropFolderProfile implements QuarkusTestProfile {
 
     @Override
     public List<TestResourceEntry> testResources() {
-        return List.of(new TestResourceEntry(S3TestResource.class, Map.of(S3TestResource.ARG_SERVER, server())));
+        return List.of(new TestResourceEntry(S3TestResource.class, Map.of(S3TestResource.ARG_SERVER, server(),
+                S3TestResource.ARG_BUCKETS, BUCKET)));
     }
 
     public static final class S3Mock extends DropFolderProfile {

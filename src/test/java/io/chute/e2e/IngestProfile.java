@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public class IngestProfile implements QuarkusTestProfile {
 
-    public static final String BUCKET = S3TestResource.DEFAULT_BUCKET;
+    public static final String BUCKET = "ingest"; // on a server shared by every test class of the JVM
     public static final List<String> RULES = List.of("burst", "marker", "poll", "archive", "big");
     private boolean created;
 
@@ -67,6 +67,7 @@ public class IngestProfile implements QuarkusTestProfile {
 
     @Override
     public List<TestResourceEntry> testResources() {
-        return List.of(new TestResourceEntry(S3TestResource.class, Map.of(S3TestResource.ARG_SERVER, "s3mock")));
+        return List.of(new TestResourceEntry(S3TestResource.class, Map.of(S3TestResource.ARG_SERVER, "s3mock",
+                S3TestResource.ARG_BUCKETS, BUCKET)));
     }
 }

@@ -4,7 +4,7 @@ import io.chute.daemon.Pipeline;
 import io.chute.observability.ChuteMetrics;
 import io.chute.testing.Files2;
 import io.chute.testing.InjectS3Server;
-import io.chute.testing.S3ServerProcess;
+import io.chute.testing.S3Server;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,7 +37,7 @@ class IngestTest {
     static final long MIB = 1024 * 1024;
 
     @InjectS3Server
-    S3ServerProcess server;
+    S3Server server;
     @Inject
     MeterRegistry registry;
     @Inject

@@ -3,7 +3,9 @@ package io.chute.e2e;
 import io.chute.testing.DaemonProcess;
 import io.chute.testing.Files2;
 import io.chute.testing.S3Objects;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -68,7 +70,7 @@ class MemoryBoundIT {
         Files.createDirectories(staged.getParent());
         String sha = writeSparse(staged, BIG);
 
-        try (S3ServerProcess s3 = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK); S3Client client = s3.newClient()) {
+        try (S3Server s3 = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK); S3Client client = s3.newClient()) {
             s3.createBucket("chute-mem");
             Path config = tmp.resolve("chute.yaml");
             Files.writeString(config, """

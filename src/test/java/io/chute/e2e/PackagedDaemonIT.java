@@ -2,7 +2,9 @@ package io.chute.e2e;
 
 import io.chute.testing.DaemonProcess;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +36,7 @@ class PackagedDaemonIT {
     @TempDir
     Path tmp;
 
-    private Path writeConfig(S3ServerProcess s3, String afterUpload, String extra) throws IOException {
+    private Path writeConfig(S3Server s3, String afterUpload, String extra) throws IOException {
         Files.createDirectories(tmp.resolve("inbox"));
         String yaml = """
                 chute:
@@ -72,8 +74,8 @@ class PackagedDaemonIT {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void packagedDaemon_uploadsPreexistingAndDroppedFilesByteIdentical_thenDeletesSources(Kind kind) throws Exception {
-        try (S3ServerProcess s3 = S3ServerProcess.start(kind); S3Client client = s3.newClient()) {
-            s3.createBucket(BUCKET);
+        try (S3Server s3 = SharedS3Servers.get(kind); S3Client client = s3.newClient()) {
+            SharedS3Servers.emptyBucket(s3, BUCKET);
             Path config = writeConfig(s3, "delete", "");
             Map<String, String> shas = new LinkedHashMap<>();
             shas.put("before-start.bin", Files2.writeRandom(tmp.resolve("inbox/before-start.bin"), 3 * MIB, 1));
@@ -102,8 +104,8 @@ class PackagedDaemonIT {
 
     @Test
     void keepRule_afterRestart_neverUploadsAnUnchangedFileAgain_andSigtermExitsCleanly() throws Exception {
-        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3PROXY); S3Client client = s3.newClient()) {
-            s3.createBucket(BUCKET);
+        try (S3Server s3 = SharedS3Servers.get(Kind.S3PROXY); S3Client client = s3.newClient()) {
+            SharedS3Servers.emptyBucket(s3, BUCKET);
             Path config = writeConfig(s3, "keep", "");
             Files2.writeRandom(tmp.resolve("inbox/kept.bin"), 7 * MIB, 3);
             Instant firstUpload;
@@ -127,8 +129,8 @@ class PackagedDaemonIT {
 
     @Test
     void kill9DuringMultipartUpload_restartResumesFromCheckpoint_andObjectIsByteIdentical() throws Exception {
-        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3MOCK); S3Client client = s3.newClient()) {
-            s3.createBucket(BUCKET);
+        try (S3Server s3 = SharedS3Servers.get(Kind.S3MOCK); S3Client client = s3.newClient()) {
+            SharedS3Servers.emptyBucket(s3, BUCKET);
             Path config = writeConfig(s3, "delete", "");
             Path big = tmp.resolve("inbox/big.bin");
             Path sidecar = big.resolveSibling("big.bin.upload_state");
@@ -163,8 +165,8 @@ class PackagedDaemonIT {
 
     @Test
     void sigtermDuringALargeUpload_exitsWithSuccess_keepsTheMultipartUpload_andTheNextStartResumesIt() throws Exception {
-        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3MOCK); S3Client client = s3.newClient()) {
-            s3.createBucket(BUCKET);
+        try (S3Server s3 = SharedS3Servers.get(Kind.S3MOCK); S3Client client = s3.newClient()) {
+            SharedS3Servers.emptyBucket(s3, BUCKET);
             Path config = writeConfig(s3, "delete", "  shutdown: {grace: 20s}\n");
             Path big = tmp.resolve("inbox/big.bin");
             Path sidecar = big.resolveSibling("big.bin.upload_state");
@@ -190,8 +192,8 @@ class PackagedDaemonIT {
 
     @Test
     void credentialsFromStandardEnvironmentVariables_areUsedWhenTheConfigurationNamesNone() throws Exception {
-        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3PROXY); S3Client client = s3.newClient()) {
-            s3.createBucket(BUCKET);
+        try (S3Server s3 = SharedS3Servers.get(Kind.S3PROXY); S3Client client = s3.newClient()) {
+            SharedS3Servers.emptyBucket(s3, BUCKET);
             Path config = writeConfig(s3, "delete", "");
             Files.writeString(config, Files.readString(config)
                     .replaceAll("(?m)^\\s+(access-key-id|secret-access-key):.*\\n", ""));

@@ -4,7 +4,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import io.chute.observability.ChuteMetrics;
 import io.chute.testing.InjectS3Server;
 import io.chute.testing.RefusingProxyResource;
-import io.chute.testing.S3ServerProcess;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3TestResource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -78,7 +78,7 @@ class QuarantineTest {
     }
 
     @InjectS3Server
-    S3ServerProcess server;
+    S3Server server;
     @InjectS3Server
     WireMockServer proxy;
     @Inject

@@ -1,6 +1,8 @@
 package io.chute.e2e;
 
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.io.IOException;
@@ -12,16 +14,16 @@ import java.util.Map;
 
 /**
  * Two real S3 servers and three rules for {@link TwoStoresTest}: rule {@code a} uses the global {@code chute.s3}
- * (S3Mock), rule {@code b} overrides endpoint and keys (S3Proxy, which checks signatures, so b's keys must be
- * used), rule {@code c} overrides only the profile with one that does not exist. Both servers have the same
+ * (the JVM's shared S3Mock), rule {@code b} overrides endpoint and keys (an S3Proxy of its own, since the test
+ * stops it; it checks signatures, so b's keys must be used), rule {@code c} overrides only the profile with one that does not exist. Both servers have the same
  * bucket, so an object on the wrong server would not fail for want of a bucket.
  */
 public class TwoStoresResource implements QuarkusTestResourceLifecycleManager {
 
-    public static final String BUCKET = "chute-test";
+    public static final String BUCKET = "two-stores"; // on S3Mock shared by every test class of the JVM
 
     /** The servers of a test run, injected into a field marked {@link io.chute.testing.InjectS3Server}. */
-    public record Stores(S3ServerProcess global, S3ServerProcess ruleB) {
+    public record Stores(S3Server global, S3ServerProcess ruleB) {
     }
 
     private volatile Stores stores;
@@ -33,17 +35,11 @@ public class TwoStoresResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        S3ServerProcess global = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
-        S3ServerProcess ruleB;
-        try {
-            ruleB = S3ServerProcess.start(S3ServerProcess.Kind.S3PROXY);
-        } catch (RuntimeException e) {
-            global.close();
-            throw e;
-        }
+        S3Server global = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
+        S3ServerProcess ruleB = S3ServerProcess.start(S3ServerProcess.Kind.S3PROXY);
         stores = new Stores(global, ruleB);
         try {
-            global.createBucket(BUCKET);
+            SharedS3Servers.emptyBucket(global, BUCKET);
             ruleB.createBucket(BUCKET);
             DropFolderProfile.deleteTree(folder("a").getParent());
             for (String rule : new String[] {"a", "b", "c"}) {
@@ -95,7 +91,6 @@ public class TwoStoresResource implements QuarkusTestResourceLifecycleManager {
         Stores running = stores;
         stores = null;
         if (running != null) {
-            running.global().close();
             running.ruleB().close();
         }
     }

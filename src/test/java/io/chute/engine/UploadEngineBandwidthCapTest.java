@@ -7,7 +7,9 @@ import io.chute.stability.FileIdentity;
 import io.chute.stability.StableFile;
 import io.chute.testing.Files2;
 import io.chute.testing.S3Objects;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.TestConfig;
 import io.chute.upload.UploadOutcome;
 import org.junit.jupiter.api.AfterAll;
@@ -48,8 +50,8 @@ class UploadEngineBandwidthCapTest {
      * cap, and that fails here.
      */
     static final double FLOOR = 0.75;
-    static final String BUCKET = "capped";
-    static S3ServerProcess server;
+    static final String BUCKET = SharedS3Servers.uniqueBucketName("capped"); // on the JVM's shared S3Mock
+    static S3Server server;
     static S3Client s3;
 
     @TempDir
@@ -57,7 +59,7 @@ class UploadEngineBandwidthCapTest {
 
     @BeforeAll
     static void startServer() {
-        server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
+        server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
         server.createBucket(BUCKET);
         s3 = server.newClient();
     }

@@ -4,7 +4,9 @@ import io.chute.checkpoint.UploadLedger;
 import io.chute.config.ChuteConfig;
 import io.chute.config.DropRule;
 import io.chute.multipart.TransferListener;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.TestConfig;
 import io.chute.upload.OrphanJanitor;
 import org.junit.jupiter.api.AfterAll;
@@ -29,10 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UploadEngineConnectionsTest {
 
-    static final String BUCKET = "lanes";
+    static final String BUCKET = SharedS3Servers.uniqueBucketName("lanes"); // on the JVM's shared S3Mock
     /** Nothing listens here: a rule's store that is unreachable. */
     static final String DEAD_STORE = "http://127.0.0.1:9";
-    static S3ServerProcess server;
+    static S3Server server;
     static S3Client s3;
 
     @TempDir
@@ -40,7 +42,7 @@ class UploadEngineConnectionsTest {
 
     @BeforeAll
     static void startServer() {
-        server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
+        server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
         server.createBucket(BUCKET);
         s3 = server.newClient();
     }

@@ -12,7 +12,9 @@ import io.chute.stability.FileIdentity;
 import io.chute.stability.StableFile;
 import io.chute.testing.Files2;
 import io.chute.testing.S3Objects;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.TestConfig;
 import io.chute.lifecycle.FileLifecycle;
 import io.chute.lifecycle.FileState;
@@ -59,7 +61,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UploadEngineThrottlingTest {
 
-    static final String BUCKET = "throttled";
+    final String BUCKET = SharedS3Servers.uniqueBucketName("throttled"); // per test, on the JVM's shared S3Mock
     static final long MIB = 1024 * 1024;
     static final int PARTS = 4;
     static final int WORKERS = 3;
@@ -69,7 +71,7 @@ class UploadEngineThrottlingTest {
 
     @TempDir
     Path tmp;
-    S3ServerProcess server;
+    S3Server server;
     S3Client direct;
     WireMockServer proxy;
     UploadEngine engine;
@@ -84,7 +86,7 @@ class UploadEngineThrottlingTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
+        server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
         server.createBucket(BUCKET);
         direct = server.newClient();
         proxy = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());

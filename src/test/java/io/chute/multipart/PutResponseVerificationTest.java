@@ -3,7 +3,9 @@ package io.chute.multipart;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.chute.s3.EndpointProbe;
 import io.chute.stability.FileIdentity;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.WireMockS3;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -134,8 +136,8 @@ class PutResponseVerificationTest {
     @EnumSource(S3ServerProcess.Kind.class)
     void realServers_passTheProbe_andEchoTheChecksum_soTheStoredBytesAreProvenByThePut(S3ServerProcess.Kind kind)
             throws Exception {
-        try (S3ServerProcess server = S3ServerProcess.start(kind); S3Client real = server.newClient()) {
-            server.createBucket("echo");
+        try (S3Server server = SharedS3Servers.get(kind); S3Client real = server.newClient()) {
+            SharedS3Servers.emptyBucket(server, "echo");
             ObjectUploader engine = new ObjectUploader(real, parts, 16 * MIB, 5 * MIB, 10_000, false,
                     new TransferListener() {
                     });
@@ -157,8 +159,8 @@ class PutResponseVerificationTest {
     @ParameterizedTest
     @EnumSource(S3ServerProcess.Kind.class)
     void realServers_multipartWithoutMd5_isReadBackByItsCrc32c(S3ServerProcess.Kind kind) throws Exception {
-        try (S3ServerProcess server = S3ServerProcess.start(kind); S3Client real = server.newClient()) {
-            server.createBucket("echo");
+        try (S3Server server = SharedS3Servers.get(kind); S3Client real = server.newClient()) {
+            SharedS3Servers.emptyBucket(server, "echo");
             ObjectUploader engine = new ObjectUploader(real, parts, 5 * MIB, 5 * MIB, 10_000, false,
                     new TransferListener() {
                     });

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chute.testing.DaemonProcess;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +37,7 @@ class LogSafetyIT {
     @TempDir
     Path tmp;
 
-    private Path config(S3ServerProcess s3) throws IOException {
+    private Path config(S3Server s3) throws IOException {
         Files.createDirectories(tmp.resolve("inbox"));
         Path config = tmp.resolve("chute.yaml");
         Files.writeString(config, """
@@ -61,7 +63,7 @@ class LogSafetyIT {
         return config;
     }
 
-    private static Map<String, String> environmentCredentials(S3ServerProcess s3) {
+    private static Map<String, String> environmentCredentials(S3Server s3) {
         return Map.of("AWS_ACCESS_KEY_ID", s3.accessKey(), "AWS_SECRET_ACCESS_KEY", s3.secretKey(),
                 "AWS_SESSION_TOKEN", SESSION_TOKEN);
     }
@@ -81,7 +83,9 @@ class LogSafetyIT {
     void debugLogsOfAFullUpload_neverContainTheSecretKey_theSessionToken_orASignature() throws Exception {
         String log;
         String secret;
-        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3PROXY)) {
+        // Its own S3Proxy: stock S3Proxy answers 501 NotImplemented to the x-amz-security-token header of session
+        // credentials (StoreCompatibilityTest), so this one ignores headers it does not model, and still checks SigV4.
+        try (S3Server s3 = S3ServerProcess.start(Kind.S3PROXY, List.of("s3proxy.ignore-unknown-headers=true"))) {
             s3.createBucket(BUCKET);
             secret = s3.secretKey();
             try (DaemonProcess daemon = DaemonProcess.start(config(s3), tmp.resolve("debug.log"),
@@ -116,7 +120,7 @@ class LogSafetyIT {
     @Test
     void jsonLoggingSwitch_turnsEveryLineIntoJson_withTheUploadContextAsFields() throws Exception {
         String log;
-        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3MOCK)) {
+        try (S3Server s3 = SharedS3Servers.get(Kind.S3MOCK)) {
             s3.createBucket(BUCKET);
             try (DaemonProcess daemon = DaemonProcess.start(config(s3), tmp.resolve("json.log"),
                     environmentCredentials(s3), "-Dquarkus.log.console.json.enabled=true")) {

@@ -2,7 +2,7 @@ package io.chute.observability;
 
 import io.chute.testing.Files2;
 import io.chute.testing.InjectS3Server;
-import io.chute.testing.S3ServerProcess;
+import io.chute.testing.S3Server;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -39,7 +39,7 @@ class ManagementEndpointsTest {
     static final long MIB = 1024 * 1024;
 
     @InjectS3Server
-    S3ServerProcess server;
+    S3Server server;
 
     @TestHTTPResource(value = "/health/live", management = true)
     URL live;

@@ -20,8 +20,9 @@ import java.util.Map;
  */
 public class ManagementProfile implements QuarkusTestProfile {
 
-    public static final String BUCKET = S3TestResource.DEFAULT_BUCKET;
-    public static final String OTHER_BUCKET = "chute-other";
+    // the S3 server is shared by every test class of the JVM: buckets no other profile uses
+    public static final String BUCKET = "management";
+    public static final String OTHER_BUCKET = "management-other";
 
     /** A fixed path: Quarkus instantiates profiles in its own class loader, statics set there are not shared. */
     public static Path root() {

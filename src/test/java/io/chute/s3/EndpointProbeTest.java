@@ -3,7 +3,9 @@ package io.chute.s3;
 import io.chute.config.S3Connection;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.TestConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,8 +31,8 @@ class EndpointProbeTest {
     @ParameterizedTest
     @EnumSource(S3ServerProcess.Kind.class)
     void probe_reportsEnforcedConditionalWrites_andLeavesNoObjectBehind(S3ServerProcess.Kind kind) {
-        try (S3ServerProcess server = S3ServerProcess.start(kind); S3Client s3 = server.newClient()) {
-            server.createBucket("probed");
+        try (S3Server server = SharedS3Servers.get(kind); S3Client s3 = server.newClient()) {
+            SharedS3Servers.emptyBucket(server, "probed");
             s3.putObject(b -> b.bucket("probed").key("user-data.txt"),
                     software.amazon.awssdk.core.sync.RequestBody.fromString("keep me"));
 
@@ -72,7 +74,7 @@ class EndpointProbeTest {
 
     @Test
     void probe_ofAMissingBucket_reportsTheFailureInsteadOfThrowing() {
-        try (S3ServerProcess server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK); S3Client s3 = server.newClient()) {
+        try (S3Server server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK); S3Client s3 = server.newClient()) {
             EndpointProbe.Guarantees g = EndpointProbe.probe(s3, "absent-bucket");
             assertThat(g.conditionalWrites()).isFalse();
             assertThat(g.crc32cChecksums()).isFalse();

@@ -3,7 +3,9 @@ package io.chute.s3;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.chute.config.S3Connection;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.TestConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,10 +82,10 @@ class UnsignedPayloadOverHttpTest {
 
     @Test
     void s3ProxyVerifyingSigV4_acceptsUnsignedPutsAndParts_andStoresTheExactBytes() {
-        try (S3ServerProcess server = S3ServerProcess.start(S3ServerProcess.Kind.S3PROXY);
+        try (S3Server server = SharedS3Servers.get(S3ServerProcess.Kind.S3PROXY);
              S3Client s3 = S3ClientFactory.build(connection(server.endpoint().toString(), server.accessKey(),
                      server.secretKey(), false))) {
-            server.createBucket("unsigned");
+            SharedS3Servers.emptyBucket(server, "unsigned");
             s3.putObject(b -> b.bucket("unsigned").key("small").checksumCRC32C(crc32c(BODY)), RequestBody.fromBytes(BODY));
             byte[] part = new byte[5 * 1024 * 1024];
             new Random(7).nextBytes(part);
@@ -99,10 +101,10 @@ class UnsignedPayloadOverHttpTest {
             assertThat(s3.getObject(b -> b.bucket("unsigned").key("big"), ResponseTransformer.toBytes()).asByteArray())
                     .isEqualTo(part);
         }
-        try (S3ServerProcess server = S3ServerProcess.start(S3ServerProcess.Kind.S3PROXY);
+        try (S3Server server = SharedS3Servers.get(S3ServerProcess.Kind.S3PROXY);
              S3Client wrongKey = S3ClientFactory.build(connection(server.endpoint().toString(), server.accessKey(),
                      "not-the-secret", false))) {
-            server.createBucket("unsigned");
+            SharedS3Servers.emptyBucket(server, "unsigned");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> wrongKey.putObject(b -> b.bucket("unsigned")
                     .key("x"), RequestBody.fromBytes(BODY))).as("control: S3Proxy does check signatures")
                     .hasMessageContaining("403");

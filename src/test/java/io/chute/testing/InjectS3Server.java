@@ -7,8 +7,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a test-class field of type {@link S3ServerProcess} that {@link S3TestResource} fills with the
- * server it started for that test class (e.g. to read objects back with {@link S3ServerProcess#newClient()}).
+ * Marks a test-class field of type {@link S3Server} that {@link S3TestResource} fills with the server the
+ * application talks to (e.g. to read objects back with {@link S3Server#newClient()}).
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -22,13 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A real S3-speaking server running as a separate {@code java} process, bound to 127.0.0.1 ONLY.
@@ -55,7 +48,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * (random) and {@code server.ssl.enabled=false}. {@code -Djava.net.preferIPv4Stack=true} makes the
  * sockets plain IPv4 ({@code ss -ltnp} shows {@code 127.0.0.1:<port>}, never {@code *} or {@code [::]}).
  */
-public final class S3ServerProcess implements AutoCloseable {
+public final class S3ServerProcess implements S3Server {
 
     /** Which server implementation to run. */
     public enum Kind { S3MOCK, S3PROXY }
@@ -91,8 +84,17 @@ public final class S3ServerProcess implements AutoCloseable {
 
     /** Starts a server of the given kind on a free loopback port and waits until it answers HTTP (≤ 60 s). */
     public static S3ServerProcess start(Kind kind) {
+        return start(kind, List.of());
+    }
+
+    /**
+     * Like {@link #start(Kind)} with settings that are not the server's defaults, for the rare test that needs
+     * one (say why at the call site): S3Proxy properties ({@code key=value} lines of its properties file) or
+     * S3Mock command-line options ({@code --key=value}).
+     */
+    public static S3ServerProcess start(Kind kind, List<String> extraSettings) {
         for (int attempt = 1; ; attempt++) {
-            S3ServerProcess server = launch(kind, freeLoopbackPort());
+            S3ServerProcess server = launch(kind, freeLoopbackPort(), extraSettings);
             try {
                 server.awaitReady();
                 return server;
@@ -107,7 +109,7 @@ public final class S3ServerProcess implements AutoCloseable {
         }
     }
 
-    private static S3ServerProcess launch(Kind kind, int port) {
+    private static S3ServerProcess launch(Kind kind, int port, List<String> extraSettings) {
         String name = kind.name().toLowerCase(Locale.ROOT);
         Path jar = serversDir().resolve(name + ".jar");
         if (!Files.isRegularFile(jar)) {
@@ -121,7 +123,10 @@ public final class S3ServerProcess implements AutoCloseable {
                     mock ? "s3mock-dummy-access-key" : "chute-test", mock ? "s3mock-dummy-secret-key" : "chute-test-secret");
             List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true", "-jar", jar.toString()));
-            command.addAll(mock ? server.s3mockArgs() : server.s3proxyArgs());
+            command.addAll(mock ? server.s3mockArgs() : server.s3proxyArgs(extraSettings));
+            if (mock) {
+                command.addAll(extraSettings);
+            }
             Files.writeString(server.logFile, "# " + String.join(" ", command) + System.lineSeparator());
             server.process = new ProcessBuilder(command)
                     .directory(workDir.toFile())
@@ -143,20 +148,21 @@ public final class S3ServerProcess implements AutoCloseable {
         return List.of("--spring.main.sources=" + xml.toUri(), "--spring.main.allow-bean-definition-overriding=true",
                 "--http.port=" + port, "--server.address=" + LOOPBACK, "--server.port=0", "--server.ssl.enabled=false",
                 "--com.adobe.testing.s3mock.store.root=" + Files.createDirectories(workDir.resolve("data")),
-                "--com.adobe.testing.s3mock.store.retain-files-on-exit=false",
-                "--com.adobe.testing.s3mock.max-payload-size=64MB"); // default 10MB; room for big multipart parts
+                // S3Mock's max-payload-size (10MB) stays at its default: it sizes Tomcat's swallow and form-post
+                // limits and Spring's multipart/form-data limits, not S3 bodies (a 256 MB PutObject and a 16 MiB
+                // UploadPart are stored under it; StoreCompatibilityTest sends a 16 MiB part)
+                "--com.adobe.testing.s3mock.store.retain-files-on-exit=false");
     }
 
     /** S3Proxy: filesystem store in the temp dir, SigV2/SigV4 verified against this server's keys. */
-    private List<String> s3proxyArgs() throws IOException {
+    private List<String> s3proxyArgs(List<String> extraSettings) throws IOException {
         Path data = Files.createDirectories(workDir.resolve("data"));
         Path props = Files.writeString(workDir.resolve("s3proxy.properties"), String.join("\n",
                 "s3proxy.endpoint=http://" + LOOPBACK + ":" + port, "s3proxy.authorization=aws-v2-or-v4",
                 "s3proxy.identity=" + accessKey, "s3proxy.credential=" + secretKey,
-                // else any x-amz-* header S3Proxy does not model (newer SDK checksum headers...) gets 501 NotImplemented
-                "s3proxy.ignore-unknown-headers=true",
                 "jclouds.provider=filesystem", "jclouds.identity=" + accessKey, "jclouds.credential=" + secretKey,
                 "jclouds.filesystem.basedir=" + data.toString().replace('\\', '/'),
+                String.join("\n", extraSettings),
                 ""));
         return List.of("--properties", props.toString());
     }
@@ -204,53 +210,24 @@ public final class S3ServerProcess implements AutoCloseable {
     }
 
     public Kind kind() { return kind; }
+    @Override
+    public Store store() { return Store.of(kind); }
+    @Override
     public URI endpoint() { return URI.create("http://" + LOOPBACK + ":" + port); }
     public int port() { return port; }
     public long pid() { return process.pid(); }
+    @Override
+    public List<Long> pids() { return List.of(process.pid()); }
+    @Override
     public String accessKey() { return accessKey; }
+    @Override
     public String secretKey() { return secretKey; }
+    @Override
     public String region() { return REGION; }
+    @Override
     public Path logFile() { return logFile; }
     /** Time from process launch until the first HTTP answer. */
     public Duration startupTime() { return startupTime; }
-
-    /** A new sync client for this server (caller closes it); checksums only where the API requires them. */
-    public S3Client newClient() { return newClient(accessKey, secretKey); }
-
-    /**
-     * Mutable Chute properties of a one-shot (no daemon) configuration whose {@code chute.s3} connection is this
-     * server at {@code endpoint} (this server's, or a proxy in front of it), with state under {@code stateDir}.
-     */
-    public java.util.Map<String, String> chuteProperties(String endpoint, java.nio.file.Path stateDir) {
-        java.util.Map<String, String> p = new java.util.HashMap<>();
-        p.put("chute.daemon", "false");
-        p.put("chute.state-dir", stateDir.toString());
-        p.put("chute.s3.endpoint", endpoint);
-        p.put("chute.s3.path-style", "true");
-        p.put("chute.s3.access-key-id", accessKey);
-        p.put("chute.s3.secret-access-key", secretKey);
-        return p;
-    }
-
-    /** Like {@link #newClient()} with other credentials, e.g. a wrong secret to prove S3Proxy checks signatures. */
-    public S3Client newClient(String accessKeyId, String secretAccessKey) {
-        return S3Client.builder()
-                .endpointOverride(endpoint())
-                .region(Region.of(REGION))
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey)))
-                .httpClientBuilder(ApacheHttpClient.builder())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .build();
-    }
-
-    /** Creates a bucket (fails if the name is invalid or already taken). */
-    public void createBucket(String bucket) {
-        try (S3Client client = newClient()) {
-            client.createBucket(b -> b.bucket(bucket));
-        }
-    }
 
     /** Last {@code lines} lines of the server log (for failure messages). */
     public String logTail(int lines) {

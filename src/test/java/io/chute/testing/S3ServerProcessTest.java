@@ -137,7 +137,7 @@ class S3ServerProcessTest {
     }
 
     /** Local addresses of the TCP sockets in LISTEN state owned by {@code pid}, from /proc/net/tcp{,6}. */
-    private static List<InetAddress> listeningAddresses(long pid) throws IOException {
+    static List<InetAddress> listeningAddresses(long pid) throws IOException {
         Set<String> socketInodes = new HashSet<>();
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
             for (Path fd : fds) {

@@ -17,7 +17,9 @@ import io.chute.multipart.TransferListener;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StableFile;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,8 +50,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FileUploaderCheckpointTest {
 
     static final long MIB = 1024 * 1024;
-    static final String BUCKET = "checkpoints";
-    static S3ServerProcess server;
+    static final String BUCKET = SharedS3Servers.uniqueBucketName("checkpoints"); // on the JVM's shared S3Mock
+    static S3Server server;
     static S3Client s3;
 
     @TempDir
@@ -66,7 +68,7 @@ class FileUploaderCheckpointTest {
 
     @BeforeAll
     static void startServer() {
-        server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
+        server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
         server.createBucket(BUCKET);
         s3 = server.newClient();
     }

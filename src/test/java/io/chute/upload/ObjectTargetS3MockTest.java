@@ -11,7 +11,9 @@ import io.chute.multipart.TransferListener;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.StableFile;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.TestConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -46,9 +48,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ObjectTargetS3MockTest {
 
     static final long MIB = 1024 * 1024;
-    static final String BUCKET = "targets";
+    static final String BUCKET = SharedS3Servers.uniqueBucketName("targets"); // on the JVM's shared S3Mock
     static final Instant UPLOAD_START = Instant.parse("2031-05-06T07:08:09Z");
-    static S3ServerProcess server;
+    static S3Server server;
     static S3Client s3;
 
     @TempDir
@@ -60,7 +62,7 @@ class ObjectTargetS3MockTest {
 
     @BeforeAll
     static void startServer() {
-        server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
+        server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
         server.createBucket(BUCKET);
         s3 = server.newClient();
     }
