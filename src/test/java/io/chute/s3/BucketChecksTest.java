@@ -1,6 +1,8 @@
 package io.chute.s3;
 
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,34 +17,33 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The bucket requests the daemon makes at start, against S3Mock. */
 class BucketChecksTest {
 
-    static S3ServerProcess server;
+    static S3Server server;
     static S3Client s3;
 
     @BeforeAll
     static void start() {
-        server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
+        server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
         s3 = server.newClient();
     }
 
     @AfterAll
     static void stop() {
         s3.close();
-        server.close();
     }
 
     @Test
     void bucketWithoutAnyLifecycleConfiguration_hasNoAbortRule_ratherThanAnUnreadableConfiguration() {
-        s3.createBucket(b -> b.bucket("no-lifecycle"));
-        assertThat(BucketChecks.abortsIncompleteUploads(s3, "no-lifecycle")).isFalse();
+        String bucket = SharedS3Servers.freshBucket(server, "no-lifecycle");
+        assertThat(BucketChecks.abortsIncompleteUploads(s3, bucket)).isFalse();
     }
 
     @Test
     void bucketWithAnAbortIncompleteUploadsRule_isRecognised() {
-        s3.createBucket(b -> b.bucket("with-lifecycle"));
-        s3.putBucketLifecycleConfiguration(b -> b.bucket("with-lifecycle").lifecycleConfiguration(c -> c.rules(r -> r
+        String bucket = SharedS3Servers.freshBucket(server, "with-lifecycle");
+        s3.putBucketLifecycleConfiguration(b -> b.bucket(bucket).lifecycleConfiguration(c -> c.rules(r -> r
                 .id("abort-incomplete").status(ExpirationStatus.ENABLED).filter(LifecycleRuleFilter.builder().prefix("").build())
                 .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(7)))));
-        assertThat(BucketChecks.abortsIncompleteUploads(s3, "with-lifecycle")).isTrue();
+        assertThat(BucketChecks.abortsIncompleteUploads(s3, bucket)).isTrue();
     }
 
     @Test
