@@ -65,8 +65,8 @@ public final class StateDirHealth {
             return new Down(stateDir, detail, old == null ? now : old.since(), now.plus(PAUSES.delay(count)), count);
         });
         if (next.failures() == 1) {
-            LOG.errorf("state dir %s cannot be written (%s): uploads pause, nothing is quarantined for it; they resume"
-                    + " by themselves once it can be written again", stateDir, detail);
+            LOG.errorf("state dir %s unavailable, uploads pause (nothing is quarantined for it) and resume by"
+                    + " themselves once it can be written again: %s", stateDir, detail);
         } else {
             LOG.debugf("state dir %s still cannot be written (%s); next probe in %d ms", stateDir, detail,
                     Duration.between(now, next.pausedUntil()).toMillis());
