@@ -1,5 +1,6 @@
 package io.chute.config;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -30,6 +31,9 @@ import java.util.Set;
  * value is reported by property path with the accepted values, and kept in {@link #invalid} with the default to
  * use in its place, so the other checks can still run on the rest of the configuration.
  */
+@RegisterForReflection(targets = {ChuteConfig.class, ChuteConfig.S3Settings.class, ChuteConfig.Upload.class,
+        ChuteConfig.Status.class, ChuteConfig.Shutdown.class, ChuteConfig.Janitor.class, ChuteConfig.Watch.class,
+        ChuteConfig.Rule.class, ChuteConfig.S3Override.class}) // its methods and annotations are read at run time
 final class ConversionCheck {
 
     /** An invalid value's property and what stands in for it: its default, or nothing (an optional property). */

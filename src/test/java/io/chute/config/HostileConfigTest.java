@@ -183,6 +183,14 @@ class HostileConfigTest {
     }
 
     @Test
+    void everyConfigurationGroup_isRegisteredForReflection_soTheRawCheckWorksInANativeImage() {
+        List<Class<?>> targets = List.of(ConversionCheck.class
+                .getAnnotation(io.quarkus.runtime.annotations.RegisterForReflection.class).targets());
+        assertThat(targets).contains(ChuteConfig.class).containsAll(java.util.Arrays.stream(
+                ChuteConfig.class.getDeclaredClasses()).filter(Class::isInterface).toList());
+    }
+
+    @Test
     void aValidBooleanSpelledAsYamlWould_isAccepted() throws Exception {
         Map<String, String> p = valid();
         p.put("chute.rules[0].recursive", "FALSE");
