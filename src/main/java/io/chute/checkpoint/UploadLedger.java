@@ -49,8 +49,12 @@ public final class UploadLedger {
         this.clock = clock;
     }
 
-    /** Records the intent to create an upload; returns the reference later records use. */
+    /**
+     * Records the intent to create an upload; returns the reference later records use. First writes a probe
+     * block to the state dir: an upload is created only when its checkpoints can be written too.
+     */
     public synchronized String intent(String endpoint, String bucket, String key, Path source) throws IOException {
+        StateDirProbe.check(file.getParent());
         String ref = UUID.randomUUID().toString();
         append(new Entry("intent", ref, clock.instant().toString(), endpoint, bucket, key, null, source.toString()));
         return ref;
@@ -63,6 +67,11 @@ public final class UploadLedger {
 
     public synchronized void ended(String ref) throws IOException {
         append(new Entry("ended", ref, clock.instant().toString(), null, null, null, null, null));
+    }
+
+    /** The state dir the ledger lives in. */
+    public Path folder() {
+        return file.getParent();
     }
 
     /** Uploads (or intents) not yet ended, one per reference, in ledger order. */
@@ -99,10 +108,22 @@ public final class UploadLedger {
         for (Entry e : open()) {
             content.writeBytes(line(e));
         }
-        Durable.writeAtomically(file, content.toByteArray());
+        try {
+            Durable.writeAtomically(file, content.toByteArray());
+        } catch (IOException e) {
+            throw StateDirUnavailableException.stateDir(file.getParent(), "upload ledger", e);
+        }
     }
 
     private void append(Entry entry) throws IOException {
+        try {
+            appendLine(entry);
+        } catch (IOException e) {
+            throw StateDirUnavailableException.stateDir(file.getParent(), "upload ledger", e);
+        }
+    }
+
+    private void appendLine(Entry entry) throws IOException {
         Files.createDirectories(file.getParent());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {

@@ -2,6 +2,7 @@ package io.chute.completion;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chute.checkpoint.Durable;
+import io.chute.checkpoint.StateDirUnavailableException;
 import io.chute.multipart.ObjectProof;
 import io.chute.stability.FileIdentity;
 
@@ -33,7 +34,11 @@ public final class ReceiptStore {
     public void record(String rule, Path file, FileIdentity identity, ObjectProof proof, Instant now) throws IOException {
         Receipt receipt = new Receipt(rule, file.toString(), identity.sizeInBytes(), identity.mtimeMillis(),
                 identity.fileKey(), proof.bucket(), proof.key(), proof.etag(), proof.checksum(), now.toString());
-        Durable.writeAtomically(pathOf(rule, file), JSON.writeValueAsBytes(receipt));
+        try {
+            Durable.writeAtomically(pathOf(rule, file), JSON.writeValueAsBytes(receipt));
+        } catch (IOException e) {
+            throw StateDirUnavailableException.stateDir(root.getParent(), "receipt", e);
+        }
     }
 
     /** The receipt for this file if its identity is unchanged since it was uploaded. */
@@ -51,7 +56,11 @@ public final class ReceiptStore {
     }
 
     public void remove(String rule, Path file) throws IOException {
-        Files.deleteIfExists(pathOf(rule, file));
+        try {
+            Files.deleteIfExists(pathOf(rule, file));
+        } catch (IOException e) {
+            throw StateDirUnavailableException.stateDir(root.getParent(), "receipt removal", e);
+        }
     }
 
     private Path pathOf(String rule, Path file) {

@@ -48,6 +48,9 @@ public interface ChuteConfig {
     /** Drop folders and where their files go. */
     List<Rule> rules();
 
+    /** The {@code /q/status} endpoint of the management interface. */
+    Status status();
+
     /** Whether this process runs the watching daemon; set false by one-shot commands. */
     @WithDefault("true")
     boolean daemon();
@@ -216,6 +219,15 @@ public interface ChuteConfig {
          * before the first entry the last one does (it wraps around midnight).
          */
         Optional<String> bandwidthSchedule();
+    }
+
+    interface Status {
+        /**
+         * Whether the management interface serves {@code GET /q/status}: it shows local paths, bucket names and
+         * object keys to anyone who can reach the interface; false answers 404.
+         */
+        @WithDefault("true")
+        boolean enabled();
     }
 
     interface Shutdown {

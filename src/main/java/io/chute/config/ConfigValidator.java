@@ -3,9 +3,9 @@ package io.chute.config;
 import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.ChuteConfig.Rule;
 
+import java.net.URI;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -14,8 +14,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Checks what the types of {@link ChuteConfig} cannot: ranges, cross-property rules and the file system.
- * Returns every problem at once, each starting with its property path, so an operator fixes them in one go.
+ * Checks what the types of {@link ChuteConfig} cannot: ranges, cross-property rules and the file system (by
+ * real paths, see {@link FolderChecks}). Returns every problem at once, each starting with its property path, so
+ * an operator fixes them in one go; {@link ConfigRefusal} adds the values that did not even convert.
  */
 public final class ConfigValidator {
 
@@ -29,6 +30,11 @@ public final class ConfigValidator {
             Set.of("path", "name", "stem", "ext", "rule", "yyyy", "MM", "dd", "HH", "hostname");
 
     private static final List<String> ARCHIVE_PLACEHOLDERS = List.of("yyyy", "MM", "dd", "HH");
+    /**
+     * The shortest quiet period accepted where the quiet period decides that a file is complete. Below it (and
+     * below the stability tick, which is how often the gate looks) a file still being written passes as stable.
+     */
+    static final Duration MIN_QUIET_PERIOD = Duration.ofMillis(100);
 
     private final List<String> errors = new ArrayList<>();
 
@@ -44,23 +50,18 @@ public final class ConfigValidator {
         if (config.daemon() && config.rules().isEmpty()) {
             v.error("chute.rules", "at least one rule is required to run the daemon");
         }
-        Path stateDir = config.stateDir().toAbsolutePath().normalize();
         Set<String> names = new HashSet<>();
-        List<Path> folders = new ArrayList<>();
+        Duration quietFloor = max(MIN_QUIET_PERIOD, config.watch().stabilityTick());
         for (int i = 0; i < config.rules().size(); i++) {
-            v.checkRule("chute.rules[" + i + "]", config.rules().get(i), names, folders, stateDir);
+            v.checkRule("chute.rules[" + i + "]", config.rules().get(i), names, quietFloor);
             v.checkRuleS3("chute.rules[" + i + "].s3", config.s3(), config.rules().get(i).s3());
         }
+        FolderChecks.check(config, v::error);
         return List.copyOf(v.errors);
     }
 
     private void checkS3(String at, S3Connection s3) {
-        s3.endpoint().ifPresent(uri -> {
-            String scheme = uri.getScheme();
-            if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-                error(at + ".endpoint", "'" + uri + "' is not an http(s) URL with a host");
-            }
-        });
+        s3.endpoint().ifPresent(uri -> checkEndpoint(at + ".endpoint", uri));
         if (s3.region().isBlank()) {
             error(at + ".region", "must not be empty");
         }
@@ -77,6 +78,26 @@ public final class ConfigValidator {
             error(at + ".api-call-attempt-timeout", "must be positive");
         }
         TargetChecks.checkCredentials(at, s3, this::error);
+    }
+
+    /**
+     * An endpoint is scheme, host and port only: the SDK puts the bucket (path style) or nothing after it, so a
+     * path, query or fragment would silently become part of every request and fail per file much later.
+     */
+    private void checkEndpoint(String at, URI uri) {
+        String scheme = uri.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            error(at, "'" + uri + "' is not an http(s) URL with a host; accepted: http://HOST[:PORT] or"
+                    + " https://HOST[:PORT]");
+            return;
+        }
+        String path = uri.getRawPath();
+        if ((path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null
+                || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            error(at, "'" + uri + "' has a path, query, fragment or user info; give scheme, host and port only"
+                    + " (e.g. " + scheme + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                    + "), the bucket goes in the rule");
+        }
     }
 
     /**
@@ -136,7 +157,7 @@ public final class ConfigValidator {
         }
     }
 
-    private void checkRule(String at, Rule rule, Set<String> names, List<Path> folders, Path stateDir) {
+    private void checkRule(String at, Rule rule, Set<String> names, Duration quietFloor) {
         if (rule.name().isBlank()) {
             error(at + ".name", "must not be empty");
         } else if (!names.add(rule.name())) {
@@ -145,12 +166,11 @@ public final class ConfigValidator {
         if (!BUCKET.matcher(rule.bucket()).matches()) {
             error(at + ".bucket", "'" + rule.bucket() + "' is not a valid bucket name (3-63 of a-z 0-9 . -)");
         }
+        rule.prefix().ifPresent(prefix -> checkPrefix(at + ".prefix", prefix));
         checkKeyTemplate(at + ".key", rule.key());
         rule.metadata().forEach((name, value) -> checkPlaceholders(at + ".metadata." + name, value));
         TargetChecks.check(at, rule, this::error);
-        if (rule.quietPeriod().isNegative()) {
-            error(at + ".quiet-period", "must not be negative");
-        }
+        checkQuietPeriod(at + ".quiet-period", rule, quietFloor);
         rule.maxAttempts().ifPresent(n -> positive(at + ".max-attempts", n));
         if (rule.pollInterval().isNegative() || rule.pollInterval().isZero()) {
             error(at + ".poll-interval", "must be positive");
@@ -166,37 +186,55 @@ public final class ConfigValidator {
         rule.archiveDir().ifPresent(dir -> checkArchivePlaceholders(at + ".archive-dir", dir.toString()));
         rule.include().ifPresent(globs -> checkGlobs(at + ".include", globs));
         rule.exclude().ifPresent(globs -> checkGlobs(at + ".exclude", globs));
-        Path folder = rule.path().toAbsolutePath().normalize();
-        checkFolder(at + ".path", folder, stateDir, folders);
         if (rule.afterUpload() == AfterUpload.MOVE && rule.archiveDir().isEmpty()) {
             error(at + ".archive-dir", "is required when after-upload is move");
         }
-        rule.archiveDir().ifPresent(dir -> notInside(at + ".archive-dir", dir, folder, rule.recursive()));
-        rule.quarantineDir().ifPresent(dir -> notInside(at + ".quarantine-dir", dir, folder, rule.recursive()));
     }
 
-    private void checkFolder(String at, Path folder, Path stateDir, List<Path> folders) {
-        if (!Files.isDirectory(folder)) {
-            error(at, "'" + folder + "' is not an existing directory");
-        } else if (!Files.isReadable(folder)) {
-            error(at, "'" + folder + "' is not readable");
+    /**
+     * Whether the quiet period decides that a file of this rule is complete. Marker mode waits for the marker
+     * instead; another stability mode that does not rest on the quiet period is one more condition here.
+     */
+    static boolean quietPeriodApplies(Rule rule) {
+        return rule.marker().filter(m -> !m.isBlank()).isEmpty();
+    }
+
+    private void checkQuietPeriod(String at, Rule rule, Duration floor) {
+        Duration quiet = rule.quietPeriod();
+        if (quiet.isNegative()) {
+            error(at, "must not be negative, was " + quiet);
+        } else if (quietPeriodApplies(rule) && quiet.compareTo(floor) < 0) {
+            error(at, "must be at least " + floor.toMillis() + "ms (and at least chute.watch.stability-tick), was "
+                    + quiet.toMillis() + "ms: a file still being written would pass as complete; set a marker"
+                    + " (e.g. marker: .done) to upload on the writer's signal instead");
         }
-        if (stateDir.startsWith(folder)) {
-            error(at, "'" + folder + "' contains chute.state-dir '" + stateDir + "'; move the state dir elsewhere");
+    }
+
+    /**
+     * A prefix is joined to the key as it is: a leading '/' or an empty, '.' or '..' name makes keys that S3
+     * stores verbatim but that file-system-like clients and sync tools resolve differently, or refuse.
+     */
+    private void checkPrefix(String at, String prefix) {
+        if (prefix.startsWith("/")) {
+            error(at, "'" + prefix + "' must not start with '/' (S3 keys are relative; '/in/' makes keys with an"
+                    + " empty first name)");
+            return;
         }
-        for (Path other : folders) {
-            if (other.startsWith(folder) || folder.startsWith(other)) {
-                error(at, "'" + folder + "' overlaps the folder of another rule ('" + other + "')");
+        String body = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+        if (prefix.isEmpty()) {
+            return;
+        }
+        for (String name : body.split("/", -1)) {
+            if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+                error(at, "'" + prefix + "' has an empty, '.' or '..' name; accepted: names separated by single"
+                        + " '/', e.g. incoming/ or site-a/raw/");
+                return;
             }
         }
-        folders.add(folder);
     }
 
-    private void notInside(String at, Path dir, Path folder, boolean recursive) {
-        Path abs = dir.toAbsolutePath().normalize();
-        if (abs.equals(folder) || (recursive && abs.startsWith(folder))) {
-            error(at, "'" + abs + "' lies inside the watched folder, so its files would be uploaded again");
-        }
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     private void checkKeyTemplate(String at, String template) {

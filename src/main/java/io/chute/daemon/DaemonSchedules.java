@@ -44,7 +44,7 @@ public class DaemonSchedules {
         for (DropRule rule : s.rules) {
             try {
                 BucketChecks.reachable(s.engine.lane(rule).s3(), rule.bucket());
-                s.ruleHealth.succeeded(rule.name());
+                s.ruleHealth.probeSucceeded(rule.name());
             } catch (RuntimeException e) {
                 if (FailureClassifier.classify(e) instanceof UploadOutcome.RetryLater r) {
                     s.ruleHealth.failed(rule.name(), r.reason(), r.detail());

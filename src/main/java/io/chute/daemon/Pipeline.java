@@ -1,7 +1,7 @@
 package io.chute.daemon;
 
 import io.chute.config.ChuteConfig;
-import io.chute.config.ConfigValidator;
+import io.chute.config.ConfigRefusal;
 import io.chute.config.DropRule;
 import io.chute.config.InvalidConfigurationException;
 import io.chute.observability.DaemonView;
@@ -10,9 +10,11 @@ import io.chute.observability.StatusBoard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.config.SmallRyeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -49,7 +51,7 @@ public class Pipeline implements DaemonView {
     private volatile long lastTickNanos = System.nanoTime();
 
     void onStart(@Observes StartupEvent event) throws IOException {
-        List<String> errors = ConfigValidator.validate(config);
+        List<String> errors = ConfigRefusal.errors(ConfigProvider.getConfig().unwrap(SmallRyeConfig.class), config);
         if (!errors.isEmpty()) {
             throw new InvalidConfigurationException(errors);
         }

@@ -22,6 +22,7 @@ import io.chute.upload.Backoff;
 import io.chute.upload.OrphanJanitor;
 import io.chute.upload.RetryTimer;
 import io.chute.upload.RuleHealth;
+import io.chute.upload.StateDirHealth;
 import io.chute.upload.UploaderPool;
 import io.chute.watch.FileSeen;
 import io.chute.watch.FolderWatcher;
@@ -49,6 +50,7 @@ final class Stages {
     final UploadQueue queue;
     final ChuteMetrics metrics;
     final RuleHealth ruleHealth;
+    final StateDirHealth stateDirHealth;
     final RuleChecks ruleChecks;
     final StatusBoard status;
     final UploadEngine engine;
@@ -67,7 +69,8 @@ final class Stages {
         metrics = new ChuteMetrics(registry, queue);
         metrics.register(rules);
         ruleHealth = new RuleHealth(clock);
-        ruleChecks = new RuleChecks(ruleHealth, fatal, Duration.ofSeconds(2));
+        stateDirHealth = new StateDirHealth(config.stateDir().toAbsolutePath().normalize(), clock);
+        ruleChecks = new RuleChecks(ruleHealth, stateDirHealth, fatal, Duration.ofSeconds(2));
         status = new StatusBoard(clock, rules, ruleChecks, () -> gate().waiting(), queue::queued, backlog, lifecycle);
         Observers observers = new Observers(metrics, status, verifyingObserver());
         engine = UploadEngine.forRules(config, observers, clock, e -> metrics.credentialRefreshFailed("provider"),
@@ -81,7 +84,7 @@ final class Stages {
         pool = new UploaderPool(new UploaderPool.Settings(config.upload().workers(), config.upload().maxAttempts(),
                 new Backoff(config.upload().retryBackoff(), config.upload().retryBackoffMax())),
                 new UploaderPool.Wiring(queue, lifecycle, rule -> engine.lane(rule).files(),
-                        rule -> engine.lane(rule).flow().files(), completion, ruleHealth, retryTimer,
+                        rule -> engine.lane(rule).flow().files(), completion, ruleHealth, stateDirHealth, retryTimer,
                         this::backToGate, backlog, observers), fatal.handler());
         watcher = new FolderWatcher(rules, metrics.watcherListener(this::seen));
         metrics.watch(gate);
@@ -89,6 +92,7 @@ final class Stages {
         metrics.watch(lifecycle);
         engine.lanesByEndpoint().forEach(metrics::watch);
         metrics.watch(engine.bandwidth());
+        metrics.watch(stateDirHealth);
     }
 
     private StabilityGate gate() {

@@ -128,6 +128,31 @@ public final class ObjectUploader {
         return sizeInBytes >= multipartThresholdInBytes;
     }
 
+    /**
+     * The object already stored under the request's key if it holds exactly this file: HeadObject, then (only when
+     * the sizes agree) the file's CRC32C or MD5 against what S3 reports. Settles a file that was uploaded and
+     * verified but whose receipt could not be written, so it is not uploaded a second time.
+     */
+    public Optional<ObjectProof> alreadyStored(ObjectRequest request) throws IOException {
+        Optional<software.amazon.awssdk.services.s3.model.HeadObjectResponse> head = verifier.head(request);
+        if (head.isEmpty()) {
+            return Optional.empty();
+        }
+        long size = request.identity().sizeInBytes();
+        try (FileChannel channel = FileChannel.open(request.file(), StandardOpenOption.READ)) {
+            return verifier.existing(request, channel, PartPlan.of(size, configuredPartSizeInBytes, maxParts),
+                    head.get());
+        }
+    }
+
+    /**
+     * HeadBucket: a request without any object's headers, to tell a file whose own request the store refuses
+     * from credentials the store refuses altogether. Throws the SDK's exception when it fails.
+     */
+    public void headBucket(String bucket, String expectedBucketOwner) {
+        s3.headBucket(b -> b.bucket(bucket).expectedBucketOwner(expectedBucketOwner));
+    }
+
     /** Uploads and verifies; {@code resume} continues a checkpointed multipart upload. */
     public ObjectProof upload(ObjectRequest request, UploadJournal journal, Optional<ResumePoint> resume)
             throws IOException, InterruptedException {

@@ -78,7 +78,18 @@ final class ObjectVerifier {
         if (stored.isEmpty()) {
             return Optional.empty();
         }
-        HeadObjectResponse head = stored.get();
+        return existing(request, channel, plan, stored.get());
+    }
+
+    /**
+     * As {@link #existing(ObjectRequest, FileChannel, PartPlan)} for an object already read with HeadObject; the
+     * file is read only when the sizes agree.
+     */
+    Optional<ObjectProof> existing(ObjectRequest request, FileChannel channel, PartPlan plan, HeadObjectResponse head)
+            throws IOException {
+        if (head.contentLength() == null || head.contentLength() != request.identity().sizeInBytes()) {
+            return Optional.empty();
+        }
         List<PartDigest> digests = new ArrayList<>();
         List<CompletedPart> parts = new ArrayList<>();
         for (int n = 1; n <= plan.partCount(); n++) {

@@ -15,6 +15,7 @@ import io.chute.watch.FolderWatcher;
 import io.chute.config.DropRule;
 import io.chute.multipart.FlowControl;
 import io.micrometer.core.instrument.Counter;
+import io.chute.upload.StateDirHealth;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,6 +57,10 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String BANDWIDTH_LIMIT = "chute.bandwidth.limit.bytes.per.second";
     public static final String THROTTLED_SECONDS = "chute.throttled.seconds";
     public static final String FILES_HELD = "chute.files.held";
+    /** 1 while the state dir can be written (as far as the last write or probe showed), 0 while uploads wait for it. */
+    public static final String STATE_DIR_AVAILABLE = "chute.state.dir.available";
+    /** Writes to the state dir (ledger, receipts, sidecars, probes) that failed. */
+    public static final String STATE_DIR_FAILURES = "chute.state.dir.failures";
 
     private final MeterRegistry registry;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -135,6 +140,14 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
      * The bandwidth cap in force (0 = none) and the seconds request bodies spent waiting for it (wall clock, so its
      * rate is the fraction of time the cap held uploads back).
      */
+    public void watch(StateDirHealth stateDir) {
+        Gauge.builder(STATE_DIR_AVAILABLE, stateDir, s -> s.down().isPresent() ? 0 : 1)
+                .description("1 while Chute's state dir can be written, 0 while uploads wait for it")
+                .register(registry);
+        FunctionCounter.builder(STATE_DIR_FAILURES, stateDir, StateDirHealth::failures)
+                .description("Failed writes and probes of the state dir").register(registry);
+    }
+
     public void watch(BandwidthLimiter bandwidth) {
         registry.gauge(BANDWIDTH_LIMIT, bandwidth, BandwidthLimiter::limitBytesPerSecond);
         FunctionCounter.builder(THROTTLED_SECONDS, bandwidth, BandwidthLimiter::throttledSeconds).register(registry);

@@ -11,7 +11,8 @@ import org.eclipse.microprofile.health.Readiness;
 import java.util.Optional;
 
 /**
- * DOWN while any rule cannot upload: its folder is not a readable directory, its bucket or credentials failed
+ * DOWN while any rule cannot upload: the state dir cannot be written (entry {@code state-dir}, and every rule
+ * names it), its folder is not a readable directory, its bucket or credentials failed
  * (the last upload's or the 30 s bucket probe's result, never an S3 request per health probe), or a fatal
  * error is latched. The data has one entry per rule: {@code ok} or what is wrong with it.
  */
@@ -29,6 +30,7 @@ public class ReadinessCheck implements HealthCheck {
         if (!daemon.isStarted() || checks.isEmpty()) {
             return builder.down().withData("pipeline", "not started").build();
         }
+        checks.get().stateDirProblem().ifPresent(problem -> builder.down().withData("state-dir", problem));
         for (DropRule rule : daemon.rules()) {
             Optional<String> problem = checks.get().problem(rule);
             if (problem.isPresent()) {

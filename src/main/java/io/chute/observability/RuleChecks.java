@@ -2,6 +2,7 @@ package io.chute.observability;
 
 import io.chute.config.DropRule;
 import io.chute.upload.RuleHealth;
+import io.chute.upload.StateDirHealth;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -11,8 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Whether a rule can upload now, shared by readiness and the status API. Reads only cached state: the folder
- * check (a stat, repeated at most every {@code folderTtl}), {@link RuleHealth} (fed by uploads and the
- * periodic bucket probe, never an S3 request here) and the fatal-error latch.
+ * check (a stat, repeated at most every {@code folderTtl}), the state dir's health (every rule depends on it),
+ * {@link RuleHealth} (fed by uploads and the periodic bucket probe, never an S3 request here) and the
+ * fatal-error latch.
  */
 public final class RuleChecks {
 
@@ -20,11 +22,18 @@ public final class RuleChecks {
     }
 
     private final RuleHealth health;
+    private final StateDirHealth stateDir;
     private final FatalErrors fatal;
     private final Duration folderTtl;
     private final Map<String, Checked> folders = new ConcurrentHashMap<>();
 
+    /** Checks without a state dir to watch (tests of the other checks). */
     public RuleChecks(RuleHealth health, FatalErrors fatal, Duration folderTtl) {
+        this(health, null, fatal, folderTtl);
+    }
+
+    public RuleChecks(RuleHealth health, StateDirHealth stateDir, FatalErrors fatal, Duration folderTtl) {
+        this.stateDir = stateDir;
         this.health = health;
         this.fatal = fatal;
         this.folderTtl = folderTtl;
@@ -36,12 +45,22 @@ public final class RuleChecks {
         if (folder.isPresent()) {
             return folder;
         }
+        Optional<String> stateDirDown = stateDirProblem();
+        if (stateDirDown.isPresent()) {
+            return stateDirDown;
+        }
         Optional<String> paused = health.failing(rule.name()).map(f -> "bucket " + rule.bucket() + " failing since "
                 + f.since() + " (" + f.reason() + ": " + f.detail() + ")");
         if (paused.isPresent()) {
             return paused;
         }
         return fatal.latched().map(f -> "fatal error: " + f);
+    }
+
+    /** Why the state dir cannot be written now, or empty when it can (as far as the last write or probe showed). */
+    public Optional<String> stateDirProblem() {
+        return Optional.ofNullable(stateDir).flatMap(StateDirHealth::down).map(d -> "state dir " + d.stateDir()
+                + " cannot be written since " + d.since() + " (state_dir_unavailable: " + d.detail() + ")");
     }
 
     private Optional<String> folderProblem(DropRule rule) {

@@ -2,6 +2,7 @@ package io.chute.observability;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chute.config.ChuteConfig;
 import io.quarkus.vertx.http.ManagementInterface;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -11,7 +12,8 @@ import java.util.Map;
 
 /**
  * Serves {@code GET /q/status} on the management interface only (next to health and metrics; the main HTTP
- * server stays off). 200 with a {@link StatusReport} while the daemon runs, 503 otherwise.
+ * server stays off). 200 with a {@link StatusReport} while the daemon runs, 503 otherwise. Not registered at all
+ * (404) with {@code chute.status.enabled=false}: the report names local paths, buckets and object keys.
  */
 @ApplicationScoped
 public class StatusRoute {
@@ -22,8 +24,13 @@ public class StatusRoute {
     DaemonView daemon;
     @Inject
     ObjectMapper mapper;
+    @Inject
+    ChuteConfig config;
 
     void register(@Observes ManagementInterface management) {
+        if (!config.status().enabled()) {
+            return;
+        }
         management.router().get(PATH).blockingHandler(ctx -> {
             Object body = daemon.status().<Object>map(StatusBoard::report)
                     .orElse(Map.of("error", "the daemon is not running"));

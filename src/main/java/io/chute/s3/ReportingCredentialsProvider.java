@@ -7,8 +7,9 @@ import java.util.function.Consumer;
 
 /**
  * A credentials provider that tells {@code onFailure} when its delegate cannot resolve credentials (a profile
- * that vanished, an AssumeRole that STS refuses), then rethrows: the request fails as before, and the failure
- * is counted where it happens instead of only as the client error it becomes.
+ * that vanished, an AssumeRole that STS refuses), then throws {@link CredentialsUnavailableException} with the
+ * delegate's exception as its cause: the request fails as before, the failure is counted where it happens, and
+ * it is classified by its type instead of by the words of a message.
  */
 public final class ReportingCredentialsProvider implements AwsCredentialsProvider {
 
@@ -24,9 +25,12 @@ public final class ReportingCredentialsProvider implements AwsCredentialsProvide
     public AwsCredentials resolveCredentials() {
         try {
             return delegate.resolveCredentials();
-        } catch (RuntimeException e) {
+        } catch (CredentialsUnavailableException e) {
             onFailure.accept(e);
             throw e;
+        } catch (RuntimeException e) {
+            onFailure.accept(e);
+            throw new CredentialsUnavailableException(e);
         }
     }
 

@@ -7,6 +7,7 @@ import io.chute.checkpoint.SidecarHeader;
 import io.chute.checkpoint.SidecarStore;
 import io.chute.checkpoint.UploadLedger;
 import io.chute.completion.Completion;
+import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.TargetOptions;
 import io.chute.multipart.MultipartSession;
 import io.chute.multipart.ObjectExistsException;
@@ -93,6 +94,15 @@ public final class FileUploader implements Uploader {
         ObjectRequest request = requestFor(file, now, checkpoint);
         Optional<ResumePoint> resume = checkpoint.map(c -> new ResumePoint(c.header().uploadId(),
                 c.header().partSize(), c.parts(), ResumePoint.CRC32C_FULL_OBJECT.equals(c.header().checksumAlgorithm())));
+        if (checkpoint.isEmpty() && file.rule().afterUpload() == AfterUpload.KEEP) {
+            Optional<ObjectProof> stored = engine.alreadyStored(request);
+            if (stored.isPresent()) {
+                LOG.infof("rule=%s path=%s bucket=%s key=%s is already stored in S3 (size and checksum match) but has"
+                        + " no receipt; not uploaded again", file.rule().name(), file.path(), request.bucket(),
+                        request.key());
+                return new UploadOutcome.Completed(stored.get(), false);
+            }
+        }
         try {
             return upload(file, request, sample, checkpoint, resume);
         } catch (ObjectExistsException conflict) {
@@ -121,12 +131,31 @@ public final class FileUploader implements Uploader {
         UploadOutcome outcome = changedSince(file)
                 ? new UploadOutcome.SourceChanged("source changed during upload (" + e.getMessage() + ")")
                 : FailureClassifier.classify(e);
+        if (outcome instanceof UploadOutcome.RetryLater refused && FailureClassifier.isSignatureMismatch(e)) {
+            outcome = signatureMismatch(file, refused);
+        }
         if (outcome instanceof UploadOutcome.SourceChanged changed) {
             abandon(file, changed.detail());
         } else if (FailureClassifier.needsRebuild(e)) {
             abandon(file, "S3 refused the assembled parts (" + e.getMessage() + "); rebuilding from scratch");
         }
         return outcome;
+    }
+
+    /**
+     * The store refused the signature of this file's request. If a request without any object's headers
+     * (HeadBucket) succeeds with the same credentials, the file's own headers are the cause and only the file
+     * waits (and is quarantined if it keeps failing); if HeadBucket fails too, the credentials are, and the rule
+     * pauses.
+     */
+    private UploadOutcome signatureMismatch(StableFile file, UploadOutcome.RetryLater refused) {
+        try {
+            engine.headBucket(file.rule().bucket(), file.rule().target().expectedBucketOwner().orElse(null));
+            return FailureClassifier.signatureHint(refused);
+        } catch (RuntimeException bucketToo) {
+            return new UploadOutcome.RetryLater(FailureReason.CREDENTIALS, refused.detail() + "; HeadBucket fails"
+                    + " too (" + bucketToo.getMessage() + ")", UploadOutcome.RetryLater.Scope.RULE);
+        }
     }
 
     private static boolean changedSince(StableFile file) {
@@ -142,7 +171,8 @@ public final class FileUploader implements Uploader {
         FileIdentity now = request.identity();
         try (SidecarStore.Journal sidecar = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
             LedgeredJournal journal = new LedgeredJournal(ledger, sidecar, endpointId, file.path(),
-                    checkpoint.map(c -> refOf(c.header().uploadId())).orElse(null));
+                    checkpoint.map(c -> refOf(c.header().uploadId())).orElse(null),
+                    sidecars.sidecarOf(file.path()).toAbsolutePath().getParent());
             ObjectProof proof = engine.upload(request, journal, resume);
             journal.ended();
             return new UploadOutcome.Completed(proof, resume.isPresent());

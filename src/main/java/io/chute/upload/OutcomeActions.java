@@ -1,11 +1,16 @@
 package io.chute.upload;
 
+import io.chute.checkpoint.StateDirProbe;
+import io.chute.checkpoint.StateDirUnavailableException;
 import io.chute.lifecycle.FileLifecycle;
 import io.chute.lifecycle.FileState;
 import io.chute.stability.StableFile;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What the pool does after one attempt of one file, per outcome. Every method answers whether the file was
@@ -13,8 +18,12 @@ import java.time.Duration;
  * <ul>
  * <li>completed / already done: post-action (receipt, delete or move), then DONE;</li>
  * <li>retry later: per-file failures back off ({@link Backoff}, full jitter) until {@code max-attempts}, then
- * quarantine; rule-wide failures pause the rule without counting an attempt; an unreadable source is retried
- * forever (the operator fixes permissions; moving the file away would not help);</li>
+ * quarantine; rule-wide failures pause the rule and state-dir failures pause every upload ({@link StateDirHealth}),
+ * neither counting an attempt; an unreadable source is retried forever (the operator fixes permissions; moving
+ * the file away would not help);</li>
+ * <li>a post-action or quarantine that fails because the state dir cannot be written pauses the file with the
+ * state dir instead of dropping it: a kept file whose receipt was not written is settled by HeadObject on its
+ * next attempt, never uploaded a second time;</li>
  * <li>rejected: quarantine; source changed: back to the gate; gone or interrupted: nothing.</li>
  * </ul>
  */
@@ -50,6 +59,9 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
 
     @Override
     public Boolean retryLater(UploadOutcome.RetryLater retry) {
+        if (retry.scope() == UploadOutcome.RetryLater.Scope.STATE_DIR) {
+            return pauseForStateDir(retry);
+        }
         if (retry.ruleWide()) {
             Duration delay = wiring.ruleHealth().failed(file.rule().name(), retry.reason(), retry.detail());
             LOG.errorf("rule=%s bucket=%s paused for %ds: %s (%s); path=%s will be retried", file.rule().name(),
@@ -61,8 +73,7 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
         boolean countsTowardsQuarantine = retry.reason() != FailureReason.SOURCE_UNREADABLE;
         int maxAttempts = file.rule().maxAttempts().orElse(pool.settings().maxAttempts());
         if (countsTowardsQuarantine && attempt >= maxAttempts) {
-            quarantine(retry.reason().tag() + ": " + retry.detail());
-            return false;
+            return quarantine(retry.reason().tag() + ": " + retry.detail());
         }
         Duration delay = pool.settings().backoff().delay(attempt);
         LOG.warnf("rule=%s path=%s bucket=%s attempt %d of %s failed: %s (%s); retrying in %ds", file.rule().name(),
@@ -75,8 +86,7 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
 
     @Override
     public Boolean rejected(UploadOutcome.Rejected rejected) {
-        quarantine(rejected.reason().tag() + ": " + rejected.detail());
-        return false;
+        return quarantine(rejected.reason().tag() + ": " + rejected.detail());
     }
 
     @Override
@@ -115,6 +125,28 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
                 () -> wiring.listener().waitingForRule(file, why, pause.remaining()));
     }
 
+    /** The state dir cannot be written: every upload waits for it; no attempt is counted. */
+    private Boolean pauseForStateDir(UploadOutcome.RetryLater retry) {
+        Duration delay = wiring.stateDir().failed(retry.detail());
+        LOG.debugf("rule=%s path=%s waits %d ms for the state dir: %s", file.rule().name(), file.path(),
+                delay.toMillis(), retry.detail());
+        return hold(FileState.PAUSED, stateDirReason(retry.detail(), delay), delay,
+                () -> wiring.listener().retrying(file, retry, delay));
+    }
+
+    /** Files wait out the state dir's pause without touching it or S3. */
+    Boolean waitOutStateDir(StateDirHealth.Pause pause) {
+        UploadOutcome.RetryLater why = new UploadOutcome.RetryLater(FailureReason.STATE_DIR_UNAVAILABLE,
+                pause.down().detail(), UploadOutcome.RetryLater.Scope.STATE_DIR);
+        return hold(FileState.PAUSED, stateDirReason(why.detail(), pause.remaining()), pause.remaining(),
+                () -> wiring.listener().waitingForRule(file, why, pause.remaining()));
+    }
+
+    private String stateDirReason(String detail, Duration remaining) {
+        return "state dir paused: " + FailureReason.STATE_DIR_UNAVAILABLE.tag() + ": " + detail + "; retry after "
+                + lifecycle.now().plus(remaining);
+    }
+
     private String pausedReason(UploadOutcome.RetryLater why, Duration remaining) {
         return "rule paused: " + why.reason().tag() + ": " + why.detail() + "; retry after "
                 + lifecycle.now().plus(remaining);
@@ -145,6 +177,9 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
         try {
             step.run();
             lifecycle.move(file.path(), FileState.DONE);
+        } catch (StateDirUnavailableException e) {
+            return pauseForStateDir(new UploadOutcome.RetryLater(FailureReason.STATE_DIR_UNAVAILABLE, e.getMessage(),
+                    e.inStateDir() ? UploadOutcome.RetryLater.Scope.STATE_DIR : UploadOutcome.RetryLater.Scope.RULE));
         } catch (Exception e) {
             LOG.errorf("rule=%s path=%s post-upload step failed (%s); it is retried when the file is next seen",
                     file.rule().name(), file.path(), e.toString());
@@ -152,7 +187,11 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
         return false;
     }
 
-    private void quarantine(String reason) {
+    /**
+     * Moves the file into quarantine; returns whether it was handed over instead (to wait for the state dir,
+     * when the default quarantine folder under it cannot be written).
+     */
+    private boolean quarantine(String reason) {
         int tries = pool.attemptsOf(file.path());
         pool.settled(file.path());
         wiring.uploader().apply(file.rule()).abandon(file, "quarantined: " + reason);
@@ -161,8 +200,30 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
             lifecycle.move(file.path(), FileState.QUARANTINED, reason);
             wiring.listener().quarantined(file, reason);
         } catch (Exception e) {
+            Optional<StateDirUnavailableException> stateDir = stateDirFailed(e);
+            if (stateDir.isPresent()) {
+                return pauseForStateDir(new UploadOutcome.RetryLater(FailureReason.STATE_DIR_UNAVAILABLE,
+                        stateDir.get().getMessage(), UploadOutcome.RetryLater.Scope.STATE_DIR));
+            }
             LOG.errorf("rule=%s path=%s could not be quarantined (%s); it stays in place and is retried later",
                     file.rule().name(), file.path(), e.toString());
+        }
+        return false;
+    }
+
+    /**
+     * Whether a failed quarantine into the default folder (under the state dir) failed for the state dir: the
+     * file is still there and a probe write to the state dir fails too.
+     */
+    private Optional<StateDirUnavailableException> stateDirFailed(Exception e) {
+        if (!(e instanceof IOException) || file.rule().quarantineDir().isPresent() || !Files.exists(file.path())) {
+            return Optional.empty();
+        }
+        try {
+            StateDirProbe.check(wiring.stateDir().stateDir());
+            return Optional.empty();
+        } catch (StateDirUnavailableException unwritable) {
+            return Optional.of(unwritable);
         }
     }
 }

@@ -8,13 +8,21 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Rule-wide failures (bucket missing, access denied, bad credentials): a failing rule is paused with an
- * exponential, jittered {@link Backoff} and reported DOWN by readiness until an upload for it succeeds again.
- * Thread-safe.
+ * Rule-wide failures (bucket missing, access denied, bad credentials, a feature the store does not implement): a
+ * failing rule is paused with an exponential, jittered {@link Backoff} and reported DOWN by readiness until an
+ * upload for it succeeds again, or, for the failures a HeadBucket can vouch for, the periodic bucket probe does.
+ * A store that does not implement what the rule asks for does not change by itself (the operator changes the
+ * rule and restarts), so its pauses are long: one file tries again every 5 to 60 minutes. Thread-safe.
  */
 public final class RuleHealth {
 
     static final Backoff PAUSES = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(2));
+    /** Equal jitter: never much less than half the ceiling. */
+    static final Backoff UNSUPPORTED_PAUSES = new Backoff(Duration.ofMinutes(5), Duration.ofHours(1),
+            bound -> bound / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(bound / 2 + 1));
+    /** What a successful HeadBucket proves works again: the bucket, the credentials, the network. */
+    private static final java.util.Set<String> PROBE_VOUCHES_FOR = java.util.Set.of(FailureReason.NO_SUCH_BUCKET.tag(),
+            FailureReason.ACCESS_DENIED.tag(), FailureReason.CREDENTIALS.tag(), FailureReason.NETWORK.tag());
 
     /** Why a rule is paused and until when. */
     public record Failing(String reason, String detail, Instant since, Instant pausedUntil, int failures) {
@@ -32,7 +40,7 @@ public final class RuleHealth {
         Instant now = clock.instant();
         Failing next = failing.compute(rule, (k, old) -> {
             int failures = old == null ? 1 : old.failures() + 1;
-            Duration pause = PAUSES.delay(failures);
+            Duration pause = (reason == FailureReason.STORE_UNSUPPORTED ? UNSUPPORTED_PAUSES : PAUSES).delay(failures);
             return new Failing(reason.tag(), detail, old == null ? now : old.since(), now.plus(pause), failures);
         });
         return Duration.between(now, next.pausedUntil());
@@ -40,6 +48,14 @@ public final class RuleHealth {
 
     public void succeeded(String rule) {
         failing.remove(rule);
+    }
+
+    /**
+     * The periodic HeadBucket of the rule succeeded: ends a pause for a failure it vouches for (bucket,
+     * credentials, network), not one it says nothing about (a refused header, KMS, the drop folder).
+     */
+    public void probeSucceeded(String rule) {
+        failing.computeIfPresent(rule, (k, f) -> PROBE_VOUCHES_FOR.contains(f.reason()) ? null : f);
     }
 
     /** A rule's current pause: why, and how much longer. */

@@ -44,8 +44,26 @@ public sealed interface UploadOutcome {
         }
     }
 
-    /** Failed in a way worth retrying; {@code ruleWide} means the rule's bucket, credentials or state dir fail. */
-    record RetryLater(FailureReason reason, String detail, boolean ruleWide) implements UploadOutcome {
+    /**
+     * Failed in a way worth retrying. {@code scope} says what failed: this file (its attempts count towards
+     * quarantine), its rule (bucket, credentials, a feature the store lacks: the rule pauses), or the state dir
+     * (every upload that depends on it pauses); only a file's own failures count towards quarantine.
+     */
+    record RetryLater(FailureReason reason, String detail, Scope scope) implements UploadOutcome {
+
+        /** What a failure is about, and so what waits for it. */
+        public enum Scope { FILE, RULE, STATE_DIR }
+
+        /** {@code ruleWide}: the rule's scope, else the file's. */
+        public RetryLater(FailureReason reason, String detail, boolean ruleWide) {
+            this(reason, detail, ruleWide ? Scope.RULE : Scope.FILE);
+        }
+
+        /** Whether the failure is not this file's own (its rule's store or credentials, or the state dir). */
+        public boolean ruleWide() {
+            return scope != Scope.FILE;
+        }
+
         @Override
         public <R> R accept(Handler<R> handler) {
             return handler.retryLater(this);

@@ -62,14 +62,15 @@ public final class UploaderPool implements AutoCloseable {
 
     /**
      * Where the pool takes files from and hands them to: the queue; the lifecycle every file is held in; each
-     * rule's uploader and files-in-flight gate (of its S3 connection); completion; rule health; the retry timer;
+     * rule's uploader and files-in-flight gate (of its S3 connection); completion; rule health; the state dir's
+     * health, which every upload waits for; the retry timer;
      * {@code backToGate}, which gives a file back to the stability gate (or leaves it on disk when the gate is
      * full); the backlog that records rules with files left on disk; and the listener.
      */
     public record Wiring(UploadQueue queue, FileLifecycle lifecycle, Function<DropRule, Uploader> uploader,
                          Function<DropRule, AdaptiveGate> fileGate, Completion completion, RuleHealth ruleHealth,
-                         RetryTimer retryTimer, Consumer<StableFile> backToGate, DiskBacklog backlog,
-                         Listener listener) {
+                         StateDirHealth stateDir, RetryTimer retryTimer, Consumer<StableFile> backToGate,
+                         DiskBacklog backlog, Listener listener) {
     }
 
     private final Settings settings;
@@ -136,6 +137,10 @@ public final class UploaderPool implements AutoCloseable {
     /** One attempt and what follows it; returns whether the file was handed over. */
     private boolean attempt(StableFile file) {
         OutcomeActions actions = new OutcomeActions(file, this);
+        Optional<StateDirHealth.Pause> stateDirDown = wiring.stateDir().admit();
+        if (stateDirDown.isPresent()) {
+            return actions.waitOutStateDir(stateDirDown.get());
+        }
         Optional<RuleHealth.Pause> paused = wiring.ruleHealth().pausedFor(file.rule().name());
         if (paused.isPresent()) {
             return actions.waitOutPause(paused.get());

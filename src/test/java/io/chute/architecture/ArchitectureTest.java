@@ -45,7 +45,8 @@ class ArchitectureTest {
         allow("multipart", "faults", "stability", "throttle");
         allow("checkpoint", "faults", "multipart", "watch");
         allow("completion", "checkpoint", "config", "faults", "multipart", "stability");
-        allow("upload", "checkpoint", "completion", "config", "lifecycle", "multipart", "queue", "stability");
+        // upload classifies the s3 leaf's typed failures (credentials that do not resolve)
+        allow("upload", "checkpoint", "completion", "config", "lifecycle", "multipart", "queue", "s3", "stability");
         // composition: one engine for the daemon and the command line; what the daemon exposes; the daemon itself
         allow("engine", "checkpoint", "completion", "config", "multipart", "s3", "throttle", "upload");
         allow("observability", "config", "lifecycle", "multipart", "queue", "stability", "throttle", "upload",

@@ -103,15 +103,15 @@ class ConfigValidatorTest {
         p.put("chute.rules[1].path", nested.toString());
         p.put("chute.rules[1].bucket", "other-bucket");
         assertThat(validate(p)).anySatisfy(e -> assertThat(e).startsWith("chute.rules[1].name:").contains("duplicate"))
-                .anySatisfy(e -> assertThat(e).startsWith("chute.rules[1].path:").contains("overlaps"));
+                .anySatisfy(e -> assertThat(e).startsWith("chute.rules[1].path:").contains("nested with"));
     }
 
     @Test
     void validate_stateDirInsideWatchedFolder_isRefused() throws Exception {
         Map<String, String> p = validRule();
         p.put("chute.state-dir", tmp.resolve("inbox/.chute").toString());
-        assertThat(validate(p)).singleElement().asString().startsWith("chute.rules[0].path:")
-                .contains("contains chute.state-dir");
+        assertThat(validate(p)).singleElement().asString().startsWith("chute.state-dir:")
+                .contains("lies inside the watched folder of rule 'inbox'");
     }
 
     @Test

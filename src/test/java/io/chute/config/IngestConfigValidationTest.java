@@ -70,8 +70,8 @@ class IngestConfigValidationTest {
         p.put("chute.rules[2].path", tmp.resolve("does-not-exist").toString());
         p.put("chute.rules[2].bucket", "my-bucket");
         List<String> errors = validate(p);
-        assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[0].path:") && e.contains("contains chute.state-dir"));
-        assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[1].path:") && e.contains("overlaps"));
+        assertThat(errors).anyMatch(e -> e.startsWith("chute.state-dir:") && e.contains("rule 'outer'"));
+        assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[1].path:") && e.contains("nested with"));
         assertThat(errors).anyMatch(e -> e.startsWith("chute.rules[2].path:") && e.contains("not an existing directory"));
     }
 

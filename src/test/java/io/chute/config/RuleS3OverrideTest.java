@@ -104,7 +104,8 @@ class RuleS3OverrideTest {
                 "chute.rules[1].s3.role-session-duration", "5m", "chute.rules[1].s3.region", " "));
 
         assertThat(errors).containsExactlyInAnyOrder(
-                "chute.rules[1].s3.endpoint: 'ftp://store' is not an http(s) URL with a host",
+                "chute.rules[1].s3.endpoint: 'ftp://store' is not an http(s) URL with a host; accepted: http://HOST[:PORT]"
+                        + " or https://HOST[:PORT]",
                 "chute.rules[1].s3.region: must not be empty",
                 "chute.rules[1].s3.max-parts: must be between 1 and 10000, was 0",
                 "chute.rules[1].s3.role-arn: 'not-an-arn' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",

@@ -120,6 +120,23 @@ class DeployFilesTest {
     }
 
     @Test
+    void managementInterface_listensOnLoopbackByDefault() {
+        assertThat(at(APP, "quarkus", "management", "host")).isEqualTo("127.0.0.1");
+        assertThat(at(APP, "quarkus", "http", "host-enabled")).isEqualTo(false);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"kubernetes/sidecar.yaml", "kubernetes/daemonset.yaml"})
+    void kubernetesChuteContainer_optsInToListeningBeyondLoopback_forProbesAndScraping(String file) {
+        Map<String, Object> chute = list(podSpec(load(DEPLOY.resolve(file))).get("containers")).stream()
+                .filter(c -> "chute".equals(c.get("name"))).findFirst().orElseThrow();
+        assertThat(list(chute.get("env"))).anySatisfy(env -> {
+            assertThat(env.get("name")).isEqualTo("QUARKUS_MANAGEMENT_HOST");
+            assertThat(env.get("value")).isEqualTo("0.0.0.0");
+        });
+    }
+
+    @Test
     void sidecar_sharesAnEmptyDirWithTheApp_andExplainsWhyReadinessIsNotWired() throws IOException {
         Map<String, Object> pod = podSpec(load(DEPLOY.resolve("kubernetes/sidecar.yaml")));
         Set<String> emptyDirs = new HashSet<>();

@@ -22,6 +22,7 @@ import io.chute.queue.DiskBacklog;
 import io.chute.upload.Backoff;
 import io.chute.upload.RetryTimer;
 import io.chute.upload.RuleHealth;
+import io.chute.upload.StateDirHealth;
 import io.chute.upload.UploadOutcome;
 import io.chute.upload.UploaderPool;
 import org.junit.jupiter.api.AfterEach;
@@ -116,7 +117,8 @@ class UploadEngineThrottlingTest {
         pool = new UploaderPool(new UploaderPool.Settings(WORKERS, 1000,
                 new Backoff(Duration.ofMillis(100), Duration.ofMillis(500))),
                 new UploaderPool.Wiring(queue, lifecycle, r -> engine.lane(r).files(),
-                        r -> engine.lane(r).flow().files(), engine.completion(), new RuleHealth(clock), timer,
+                        r -> engine.lane(r).flow().files(), engine.completion(), new RuleHealth(clock),
+                        new StateDirHealth(engine.stateDir(), clock), timer,
                         file -> requeue(file.path()), new DiskBacklog(), new UploaderPool.Listener() {
                     @Override
                     public void finished(StableFile file, UploadOutcome outcome, Duration took) {

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ReportingCredentialsProviderTest {
 
     @Test
-    void aProviderThatThrows_isReportedOnce_andTheSameExceptionReachesTheCaller() {
+    void aProviderThatThrows_isReportedOnce_andReachesTheCallerAsCredentialsUnavailable_withTheOriginalAsCause() {
         SdkClientException refused = SdkClientException.create("STS refused AssumeRole");
         AwsCredentialsProvider failing = () -> {
             throw refused;
@@ -33,7 +33,8 @@ class ReportingCredentialsProviderTest {
 
         ReportingCredentialsProvider provider = new ReportingCredentialsProvider(failing, reported::add);
 
-        assertThatThrownBy(provider::resolveCredentials).isSameAs(refused);
+        assertThatThrownBy(provider::resolveCredentials).isInstanceOf(CredentialsUnavailableException.class)
+                .hasCause(refused).hasMessageContaining("STS refused AssumeRole");
         assertThat(reported).containsExactly(refused);
     }
 
@@ -59,7 +60,8 @@ class ReportingCredentialsProviderTest {
 
         try (S3Client s3 = S3ClientFactory.build(connection, failure -> metrics.credentialRefreshFailed("provider"))) {
             assertThatThrownBy(() -> s3.headBucket(b -> b.bucket("any-bucket")))
-                    .isInstanceOf(SdkClientException.class);
+                    .as("the SDK lets the provider's typed exception surface")
+                    .isInstanceOf(CredentialsUnavailableException.class);
         }
 
         assertThat(registry.counter(ChuteMetrics.CREDENTIAL_FAILURES, "source", "provider").count()).isEqualTo(1.0);

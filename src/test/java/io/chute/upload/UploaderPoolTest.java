@@ -56,6 +56,10 @@ class UploaderPoolTest {
     private final Map<String, UploadOutcome> script = new ConcurrentHashMap<>();
     private final List<String> abandoned = new CopyOnWriteArrayList<>();
     private RetryTimer timer;
+    /** Whether the state dir's probe write succeeds (the test's stand-in for a full file system). */
+    private final java.util.concurrent.atomic.AtomicBoolean stateDirWritable = new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
+    private StateDirHealth stateDir;
     private UploaderPool pool;
     private DropRule rule;
 
@@ -83,12 +87,19 @@ class UploaderPoolTest {
         Completion completion = new Completion(new ReceiptStore(state), new SidecarStore(new byte[32], clock), state,
                 clock);
         timer = new RetryTimer(100, Thread::new, this::backToGate);
+        stateDir = new StateDirHealth(state, clock, dir -> {
+            probes.incrementAndGet();
+            if (!stateDirWritable.get()) {
+                throw io.chute.checkpoint.StateDirUnavailableException.stateDir(dir, "probe write",
+                        new IOException("No space left on device"));
+            }
+        });
         Function<DropRule, Uploader> uploader = r -> scripted;
         // no jitter here: retries are due 30 s later, long after every assertion
         Backoff backoff = new Backoff(Duration.ofSeconds(30), Duration.ofMinutes(1), bound -> bound);
         pool = new UploaderPool(new UploaderPool.Settings(1, 3, backoff),
                 new UploaderPool.Wiring(queue, lifecycle, uploader, r -> AdaptiveGate.of(1, false, clock), completion,
-                        health, timer, this::backToGate, backlog, listener), fatal.handler());
+                        health, stateDir, timer, this::backToGate, backlog, listener), fatal.handler());
         pool.start();
     }
 
@@ -193,6 +204,40 @@ class UploaderPoolTest {
         assertThat(lifecycle.entry(folder.resolve("second")).orElseThrow().reason())
                 .startsWith("rule paused: no_such_bucket");
         assertThat(held(FileState.RETRY_WAIT)).isZero();
+    }
+
+    @Test
+    void stateDirFailure_pausesEveryFileWithoutCountingAnAttempt_andUploadsResumeOnceAProbeWriteSucceeds()
+            throws Exception {
+        start(new UploaderPool.Listener() {
+        });
+        stateDirWritable.set(false);
+        script.put("first", new UploadOutcome.RetryLater(FailureReason.STATE_DIR_UNAVAILABLE,
+                "state dir " + state + " cannot be written (upload ledger): No space left on device",
+                UploadOutcome.RetryLater.Scope.STATE_DIR));
+        offer("first");
+        await().atMost(Duration.ofSeconds(10)).until(() -> stateDir.down().isPresent());
+        offer("second"); // not in the script: an attempt would throw and show up as RETRY_WAIT
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> held(FileState.PAUSED) == 2);
+        assertThat(lifecycle.entry(folder.resolve("second")).orElseThrow().reason())
+                .startsWith("state dir paused: state_dir_unavailable: state dir " + state);
+        assertThat(held(FileState.RETRY_WAIT)).as("no attempt counted, nothing quarantined").isZero();
+        assertThat(new RuleChecks(health, stateDir, fatal, Duration.ZERO).problem(rule)).hasValueSatisfying(p ->
+                assertThat(p).startsWith("state dir " + state + " cannot be written since"));
+
+        script.put("first", completed("first"));
+        script.put("second", completed("second"));
+        stateDirWritable.set(true);
+        await().atMost(Duration.ofSeconds(30)).until(() -> backToGate.size() == 2); // their pauses ended
+        for (Path path : List.copyOf(backToGate)) { // what the gate does with an unchanged file
+            lifecycle.move(path, FileState.QUEUED);
+            queue.offer(new StableFile(rule, path, FileIdentity.of(path), Instant.now()));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(folder.resolve("first"))
+                && !Files.exists(folder.resolve("second")));
+        assertThat(stateDir.down()).isEmpty();
+        assertThat(probes.get()).as("probes only after a pause ended, not per file or in a loop").isBetween(1, 10);
     }
 
     @Test
