@@ -29,10 +29,17 @@ public final class RuleHealth {
     }
 
     private final Clock clock;
+    private final Backoff pauses;
     private final Map<String, Failing> failing = new ConcurrentHashMap<>();
 
     public RuleHealth(Clock clock) {
+        this(clock, PAUSES);
+    }
+
+    /** With another pause policy for rule-wide failures (tests that need a pause of a known length). */
+    RuleHealth(Clock clock, Backoff pauses) {
         this.clock = clock;
+        this.pauses = pauses;
     }
 
     /** Records a rule-wide failure; returns how long the rule's files should wait before the next try. */
@@ -40,7 +47,7 @@ public final class RuleHealth {
         Instant now = clock.instant();
         Failing next = failing.compute(rule, (k, old) -> {
             int failures = old == null ? 1 : old.failures() + 1;
-            Duration pause = (reason == FailureReason.STORE_UNSUPPORTED ? UNSUPPORTED_PAUSES : PAUSES).delay(failures);
+            Duration pause = (reason == FailureReason.STORE_UNSUPPORTED ? UNSUPPORTED_PAUSES : pauses).delay(failures);
             return new Failing(reason.tag(), detail, old == null ? now : old.since(), now.plus(pause), failures);
         });
         return Duration.between(now, next.pausedUntil());

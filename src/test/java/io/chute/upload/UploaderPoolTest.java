@@ -49,7 +49,9 @@ class UploaderPoolTest {
     private final Clock clock = Clock.systemUTC();
     private final FileLifecycle lifecycle = new FileLifecycle(clock);
     private final UploadQueue queue = new UploadQueue(100, clock);
-    private final RuleHealth health = new RuleHealth(clock);
+    /** Rule pauses of a fixed minute: a paused file stays PAUSED for every assertion. */
+    private final RuleHealth health = new RuleHealth(clock, new Backoff(Duration.ofMinutes(1), Duration.ofMinutes(1),
+            bound -> bound));
     private final FatalErrors fatal = new FatalErrors();
     private final DiskBacklog backlog = new DiskBacklog();
     private final List<Path> backToGate = new CopyOnWriteArrayList<>();
@@ -197,7 +199,6 @@ class UploaderPoolTest {
         script.put("first", new UploadOutcome.RetryLater(FailureReason.NO_SUCH_BUCKET, "404 NoSuchBucket", true));
         offer("first");
         await().atMost(Duration.ofSeconds(10)).until(() -> health.pausedFor(rule.name()).isPresent());
-        health.failed(rule.name(), FailureReason.NO_SUCH_BUCKET, "still missing"); // a long enough pause
         offer("second"); // not in the script: an attempt would throw and show up as RETRY_WAIT
 
         await().atMost(Duration.ofSeconds(10)).until(() -> held(FileState.PAUSED) == 2);
