@@ -1,27 +1,26 @@
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
-import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Locale;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A WAN emulator for the benchmarks: a TCP proxy on 127.0.0.1 that forwards every connection to a server on
@@ -35,24 +34,28 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Latency</b>: a chunk read at time t is written to the other side at t + rtt/2 (plus the link's
  *   serialisation, below). Chunks of one direction leave in the order they arrived: bytes are delayed, never
  *   reordered. A new connection pays {@code --connect-rtts} round trips (default 1, TCP's handshake) before the
- *   client's first byte can leave: the client's first request arrives at rtt/2 after that.</li>
- *   <li><b>Bandwidth</b>: one shared link per direction serialises the bytes of all connections at
+ *   client's first byte can leave, so its first request is answered after 2 RTT, later ones after 1 RTT.</li>
+ *   <li><b>Bandwidth</b>: one link per direction, shared by all connections, serialises the bytes at
  *   {@code --rate} bytes/s (a token bucket with no burst: a chunk of n bytes occupies the link for n/rate
  *   seconds, first come first served), then propagates them for rtt/2.</li>
- *   <li><b>Window</b>: at most {@code --window} bytes of a connection may be unacknowledged per direction: a
- *   byte counts from the moment the proxy reads it until rtt/2 after it was written to the other side (its
+ *   <li><b>Window</b>: at most {@code --window} bytes of a connection are unacknowledged per direction: a byte
+ *   counts from the moment the proxy reads it until rtt/2 after it was delivered to the other side (its
  *   acknowledgement travelling back). So one connection carries at most window/rtt bytes/s, like one TCP
  *   stream whose congestion and receive windows stay at that size.</li>
  * </ul>
- * Not modelled: loss, retransmission, reordering, jitter, slow start or any congestion control (the window is
- * open from the first byte), TLS handshakes (unless {@code --connect-rtts} is raised), or queueing limits at
- * the bottleneck (the link's queue is bounded only by the windows).
+ * The model keeps its own clock: a chunk's departure, arrival and acknowledgement times are computed, not
+ * taken from when the proxy got round to it, so a late wake-up of the proxy (a busy host) delays delivery a
+ * little but does not lower the modelled throughput. Time the receiver makes the proxy wait to write does count
+ * (back-pressure). Not modelled: loss, retransmission, reordering, jitter, slow start or any congestion control
+ * (the window is open from the first byte), TLS handshakes (unless {@code --connect-rtts} is raised), or
+ * queueing limits at the bottleneck (the link's queue is bounded only by the windows).
  *
- * <p>At rtt 0 with no rate the proxy copies each read straight to the other side on the reading thread.
+ * <p>One thread runs everything (non-blocking sockets, one selector, a timer queue), so hundreds of connections
+ * cost no threads. At rtt 0 with no rate each read is written straight out (no chunk copy, no timer).
  *
  * <p>Observation: the proxy follows HTTP/1.1 on each connection (request heads and bodies by Content-Length or
  * chunked framing, responses including interim 1xx, HEAD and 204/304 without body), so it can say when each
- * request started (its head read from the client) and ended (the last byte of its final response written
+ * request started (its head read from the client) and ended (the last byte of its final response delivered
  * to the client). {@code --events FILE} gets one line per connection open/close and per request start/end,
  * with wall-clock timestamps in seconds since the epoch (comparable with {@code date +%s.%N}):
  * <pre>
@@ -70,6 +73,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class WanProxy {
 
+    /** No time (System.nanoTime() values may be negative, so 0 is a time like any other). */
+    static final long NONE = Long.MIN_VALUE;
     static final long START_NANO = System.nanoTime();
     static final long START_EPOCH_NANOS = epochNanos();
 
@@ -83,7 +88,6 @@ public final class WanProxy {
     static final AtomicInteger IN_FLIGHT_PEAK = new AtomicInteger();
     static final AtomicLong CONTINUES = new AtomicLong();
     static final AtomicLong UNPARSED_CONNS = new AtomicLong();
-    static final AtomicLong REQUEST_IDS = new AtomicLong();
 
     static Options options;
     static Events events;
@@ -97,9 +101,7 @@ public final class WanProxy {
             System.exit(2);
         }
         events = new Events(options.events);
-        ServerSocket server = new ServerSocket();
-        server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.listenPort), 1024);
+        Loop loop = new Loop();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             events.close();
             writeStats();
@@ -107,35 +109,24 @@ public final class WanProxy {
         }, "wan-exit"));
         daemon("wan-stats", () -> {
             while (true) {
-                sleepNanos(1_000_000_000L);
+                LockSupport.parkNanos(1_000_000_000L);
                 events.flush();
                 writeStats();
             }
         });
         daemon("wan-deadline", () -> {
-            sleepNanos(options.maxSeconds * 1_000_000_000L);
+            long end = System.nanoTime() + options.maxSeconds * 1_000_000_000L;
+            while (System.nanoTime() < end) {
+                LockSupport.parkNanos(end - System.nanoTime());
+            }
             System.err.println("WanProxy: --max-seconds " + options.maxSeconds + " reached, exiting");
             System.exit(0);
         });
         System.err.printf(Locale.ROOT, "WanProxy listening on 127.0.0.1:%d -> 127.0.0.1:%d, rtt %.1f ms, rate %s, "
-                        + "window %s, connect %d rtt, max %d s%n", server.getLocalPort(), options.toPort,
+                        + "window %s, connect %d rtt, max %d s%n", loop.port(), options.toPort,
                 options.rttNanos / 1e6, options.rate == 0 ? "unlimited" : options.rate + " B/s",
                 options.window == 0 ? "unlimited" : options.window + " B", options.connectRtts, options.maxSeconds);
-        Link up = options.rate > 0 ? new Link(options.rate) : null;
-        Link down = options.rate > 0 ? new Link(options.rate) : null;
-        while (true) {
-            Socket client = server.accept();
-            // The connection's first thread connects upstream and starts the others, so that a burst of
-            // connections is accepted at once.
-            thread("wan-open", () -> {
-                try {
-                    new Conn(client, up, down).start();
-                } catch (IOException e) {
-                    System.err.println("WanProxy: cannot reach 127.0.0.1:" + options.toPort + ": " + e.getMessage());
-                    closeQuietly(client);
-                }
-            });
-        }
+        loop.run();
     }
 
     // ------------------------------------------------------------------ options
@@ -220,24 +211,114 @@ public final class WanProxy {
         }
     }
 
-    // ------------------------------------------------------------------ link, connection, pipe
+    // ------------------------------------------------------------------ event loop
+
+    /** A timer: runs {@code task} on the loop thread at {@code due} (System.nanoTime()). */
+    record Timer(long due, long seq, Runnable task) {
+    }
+
+    static final class Loop {
+        final Selector selector = Selector.open();
+        final ServerSocketChannel server = ServerSocketChannel.open();
+        final PriorityQueue<Timer> timers = new PriorityQueue<>(
+                (a, b) -> a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
+        final Link up = options.rate > 0 ? new Link(options.rate) : null;
+        final Link down = options.rate > 0 ? new Link(options.rate) : null;
+        /** Reused by every read: the bytes are copied into a chunk (or written out at once in direct mode). */
+        final ByteBuffer readBuffer = ByteBuffer.allocateDirect(options.buffer);
+        long seq;
+
+        Loop() throws IOException {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.listenPort), 1024);
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+        }
+
+        int port() {
+            return server.socket().getLocalPort();
+        }
+
+        void at(long due, Runnable task) {
+            timers.add(new Timer(due, seq++, task));
+        }
+
+        void run() throws IOException {
+            while (true) {
+                Timer t;
+                while ((t = timers.peek()) != null && t.due <= System.nanoTime()) {
+                    timers.poll();
+                    try {
+                        t.task.run();
+                    } catch (RuntimeException e) {
+                        System.err.println("WanProxy: timer task failed: " + e);
+                    }
+                }
+                long wait = t == null ? 1_000_000_000L : t.due - System.nanoTime();
+                if (wait <= 0) {
+                    selector.selectNow();
+                } else if (wait >= 1_000_000) {
+                    selector.select(wait / 1_000_000); // milliseconds: wakes early rather than late
+                } else if (selector.selectNow() == 0) {
+                    LockSupport.parkNanos(wait);      // under a millisecond: select() cannot wait that little
+                    selector.selectNow();
+                }
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    try {
+                        if (key.channel() == server) {
+                            accept();
+                        } else {
+                            ((Endpoint) key.attachment()).ready(key);
+                        }
+                    } catch (RuntimeException e) {
+                        System.err.println("WanProxy: event handling failed: " + e);
+                    }
+                }
+            }
+        }
+
+        void accept() {
+            SocketChannel client;
+            try {
+                while ((client = server.accept()) != null) {
+                    long accepted = System.nanoTime();
+                    try {
+                        new Conn(this, client, accepted);
+                    } catch (IOException e) {
+                        System.err.println("WanProxy: cannot reach 127.0.0.1:" + options.toPort + ": " + e.getMessage());
+                        closeQuietly(client);
+                    }
+                }
+            } catch (IOException e) {
+                System.err.println("WanProxy: accept failed: " + e.getMessage());
+            }
+        }
+    }
 
     /** One direction of the bottleneck, shared by all connections: serialises bytes at {@code rate}. */
     static final class Link {
         final double nanosPerByte;
-        long freeAtNanos = Long.MIN_VALUE;
+        long freeAtNanos = NONE;
 
         Link(long rate) {
             this.nanosPerByte = 1e9 / rate;
         }
 
         /** Reserves the link for n bytes starting no earlier than {@code earliest}; returns when they are sent. */
-        synchronized long reserve(long earliest, int n) {
+        long reserve(long earliest, int n) {
             long start = Math.max(earliest, freeAtNanos);
             freeAtNanos = start + Math.round(n * nanosPerByte);
             return freeAtNanos;
         }
     }
+
+    // ------------------------------------------------------------------ connection and pipes
 
     static final class Request {
         final long id;
@@ -251,48 +332,89 @@ public final class WanProxy {
         }
     }
 
+    /** A socket of a connection; its selection key's readiness feeds the pipe it reads for and the one it writes for. */
+    record Endpoint(Conn conn, boolean client) {
+        void ready(SelectionKey key) {
+            conn.ready(key, client);
+        }
+    }
+
     static final class Conn {
-        static final AtomicLong IDS = new AtomicLong();
-        final long id = IDS.incrementAndGet();
-        final Socket client;
-        final Socket upstream;
+        static long ids;
+        static long requestIds;
+        final long id = ++ids;
+        final Loop loop;
+        final SocketChannel client;
+        final SocketChannel upstream;
+        final SelectionKey clientKey;
+        final SelectionKey upstreamKey;
         final Pipe up;
         final Pipe down;
-        final AtomicBoolean closed = new AtomicBoolean();
-        final AtomicInteger pipesDone = new AtomicInteger();
+        final long acceptedNanos;
+        boolean connected;
+        boolean closed;
         /** Requests whose final response has not reached the client yet, oldest first. */
         final ArrayDeque<Request> pending = new ArrayDeque<>();
         Request current;
-        volatile boolean unparsed;
+        boolean unparsed;
 
-        Conn(Socket client, Link upLink, Link downLink) throws IOException {
+        Conn(Loop loop, SocketChannel client, long accepted) throws IOException {
+            this.loop = loop;
             this.client = client;
-            long accepted = System.nanoTime();
-            Socket s = new Socket();
+            this.acceptedNanos = accepted;
+            SocketChannel s = SocketChannel.open();
             try {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.toPort), 10_000);
+                s.configureBlocking(false);
+                s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                connected = s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.toPort));
             } catch (IOException e) {
                 closeQuietly(s);
                 throw e;
             }
-            this.upstream = s;
-            client.setTcpNoDelay(true);
-            upstream.setTcpNoDelay(true);
-            long handshake = accepted + options.connectRtts * options.rttNanos;
-            up = new Pipe(this, true, client.getInputStream(), upstream, upLink, handshake);
-            down = new Pipe(this, false, upstream.getInputStream(), client, downLink, accepted);
-        }
-
-        void start() {
+            upstream = s;
+            client.configureBlocking(false);
+            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            up = new Pipe(this, true, client, upstream, loop.up, accepted + options.connectRtts * options.rttNanos);
+            down = new Pipe(this, false, upstream, client, loop.down, accepted);
+            clientKey = client.register(loop.selector, 0, new Endpoint(this, true));
+            upstreamKey = upstream.register(loop.selector, 0, new Endpoint(this, false));
             CONNS_OPENED.incrementAndGet();
             CONNS_PEAK.accumulateAndGet(CONNS_OPEN.incrementAndGet(), Math::max);
-            events.log("OPEN", id);
-            up.start();
-            down.start();
+            events.logAt(accepted, "OPEN", id, null);
+            updateInterest();
         }
 
-        synchronized void requestStarted(String method, String target, boolean expect100, long t) {
-            Request r = new Request(REQUEST_IDS.incrementAndGet(), method);
+        void ready(SelectionKey key, boolean clientSide) {
+            try {
+                if (!clientSide && key.isConnectable()) {
+                    upstream.finishConnect();
+                    connected = true;
+                    up.deliver();
+                }
+                if (key.isValid() && key.isReadable()) {
+                    (clientSide ? up : down).readable(NONE);
+                }
+                if (!closed && key.isValid() && key.isWritable()) {
+                    (clientSide ? down : up).deliver();
+                }
+                updateInterest();
+            } catch (IOException | RuntimeException e) {
+                close();
+            }
+        }
+
+        void updateInterest() {
+            if (closed) {
+                return;
+            }
+            clientKey.interestOps((up.wantsRead() ? SelectionKey.OP_READ : 0)
+                    | (down.waitingWritable ? SelectionKey.OP_WRITE : 0));
+            upstreamKey.interestOps(!connected ? SelectionKey.OP_CONNECT
+                    : (down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.waitingWritable ? SelectionKey.OP_WRITE : 0));
+        }
+
+        void requestStarted(String method, String target, boolean expect100, long t) {
+            Request r = new Request(++requestIds, method);
             pending.addLast(r);
             current = r;
             REQUESTS.incrementAndGet();
@@ -300,23 +422,31 @@ public final class WanProxy {
             events.logAt(t, "REQ", id, r.id + " " + method + " " + target + " " + (expect100 ? 1 : 0));
         }
 
-        synchronized void requestBytes(int n) {
+        void requestBytes(int n) {
             if (current != null) {
                 current.reqBytes += n;
             }
         }
 
-        synchronized Request oldestPending() {
-            return pending.peekFirst();
+        void responseBytes(int n) {
+            Request r = pending.peekFirst();
+            if (r != null) {
+                r.respBytes += n;
+            }
         }
 
-        synchronized void continued(long t) {
+        String oldestMethod() {
+            Request r = pending.peekFirst();
+            return r == null ? "" : r.method;
+        }
+
+        void continued(long t) {
             Request r = pending.peekFirst();
             CONTINUES.incrementAndGet();
             events.logAt(t, "CONT", id, r == null ? "0" : Long.toString(r.id));
         }
 
-        synchronized void responseEnded(int status, long t) {
+        void responseEnded(int status, long t) {
             Request r = pending.pollFirst();
             if (r != null) {
                 IN_FLIGHT.decrementAndGet();
@@ -331,25 +461,25 @@ public final class WanProxy {
             }
         }
 
-        void pipeDone() {
-            if (pipesDone.incrementAndGet() == 2) {
+        /** Both directions delivered their end of stream: the connection is over. */
+        void pipeFinished() {
+            if (up.eofDelivered && down.eofDelivered) {
                 close();
             }
         }
 
         void close() {
-            if (!closed.compareAndSet(false, true)) {
+            if (closed) {
                 return;
             }
+            closed = true;
+            clientKey.cancel();
+            upstreamKey.cancel();
             closeQuietly(client);
             closeQuietly(upstream);
-            up.stop();
-            down.stop();
             long t = System.nanoTime();
-            synchronized (this) {
-                while (!pending.isEmpty()) {
-                    responseEnded(-1, t);
-                }
+            while (!pending.isEmpty()) {
+                responseEnded(-1, t);
             }
             CONNS_OPEN.decrementAndGet();
             events.logAt(t, "CLOSE", id, up.bytes + " " + down.bytes + " " + (unparsed ? 0 : 1));
@@ -357,112 +487,112 @@ public final class WanProxy {
     }
 
     /** A chunk on its way; {@code data == null} is the end of the stream (FIN). */
-    record Chunk(byte[] data, long releaseNanos) {
+    static final class Chunk {
+        final byte[] data;
+        final long releaseNanos;
+        int written;
+        long writeStartNanos = NONE;
+
+        Chunk(byte[] data, long releaseNanos) {
+            this.data = data;
+            this.releaseNanos = releaseNanos;
+        }
     }
 
     static final class Pipe {
-        /** No time (System.nanoTime() values may be negative, so 0 is a time like any other). */
-        static final long NONE = Long.MIN_VALUE;
         final Conn conn;
         final boolean up;
-        final InputStream in;
-        final Socket dst;
-        final OutputStream out;
+        final SocketChannel src;
+        final SocketChannel dst;
         final Link link;
         final long notBeforeNanos;
         final boolean direct;
         final HttpStream http;
-        final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
-        final ReentrantLock lock = new ReentrantLock();
-        final Condition acked = lock.newCondition();
-        /** {ackAtNanos, bytes} of written chunks whose acknowledgement is still travelling, in order. */
-        final ArrayDeque<long[]> acks = new ArrayDeque<>();
+        /** Read and not yet completely written, in order. */
+        final ArrayDeque<Chunk> queue = new ArrayDeque<>();
+        /** Direct mode: the buffer each read goes into and is written out from. */
+        final ByteBuffer pendingDirect;
+        /** Direct mode: pendingDirect holds bytes (between its position and limit) not yet written. */
+        boolean holding;
         long unacked;
-        volatile long bytes;
-        volatile Thread reader;
-        volatile Thread writer;
+        long lastDeparture = NONE;
+        long lastWritten = NONE;
+        boolean eofRead;
+        boolean eofDelivered;
+        boolean waitingWritable;
+        long bytes;
 
-        Pipe(Conn conn, boolean up, InputStream in, Socket dst, Link link, long notBeforeNanos) throws IOException {
+        Pipe(Conn conn, boolean up, SocketChannel src, SocketChannel dst, Link link, long notBeforeNanos) {
             this.conn = conn;
             this.up = up;
-            this.in = in;
+            this.src = src;
             this.dst = dst;
-            this.out = dst.getOutputStream();
             this.link = link;
             this.notBeforeNanos = notBeforeNanos;
             this.direct = options.rttNanos == 0 && link == null;
+            this.pendingDirect = direct ? ByteBuffer.allocateDirect(options.buffer) : null;
             this.http = new HttpStream(conn, up);
         }
 
-        void start() {
-            String name = "wan-" + conn.id + (up ? "-up" : "-down");
-            reader = thread(name + "-r", this::readLoop);
-            if (!direct) {
-                writer = thread(name + "-w", this::writeLoop);
+        /** How many bytes may be read now: the window's room, or (direct mode) room once the last read is written. */
+        long room() {
+            if (eofRead || (!up && !conn.connected)) {
+                return 0;
             }
+            if (direct) {
+                return holding ? 0 : options.buffer;
+            }
+            return options.window == 0 ? options.buffer : options.window - unacked;
         }
 
-        /** Wakes this pipe's threads after the sockets were closed (the reader may wait for window room). */
-        void stop() {
-            if (writer != null) {
-                writer.interrupt();
-            }
-            if (reader != null && reader != Thread.currentThread()) {
-                reader.interrupt();
-            }
+        boolean wantsRead() {
+            return room() > 0;
         }
 
-        void readLoop() {
-            byte[] buf = new byte[options.buffer];
-            long lastDeparture = Long.MIN_VALUE;
-            try {
-                while (true) {
-                    int room = buf.length;
-                    long departure = NONE;
-                    if (!direct) {
-                        long[] window = awaitWindow();
-                        room = (int) Math.min(buf.length, window[0]);
-                        // Bytes already waiting when the window opened would have left then: a late wake-up of
-                        // this thread is the proxy's lag, not the path's.
-                        if (window[1] != NONE && in.available() > 0) {
-                            departure = window[1];
-                        }
-                    }
-                    int n = in.read(buf, 0, room);
-                    long t = System.nanoTime();
-                    departure = Math.max(departure == NONE ? t : departure, lastDeparture);
-                    lastDeparture = departure;
-                    if (n < 0) {
-                        if (direct) {
-                            finish();
-                        } else {
-                            queue.put(new Chunk(null, releaseAt(departure, 0)));
-                        }
-                        return;
-                    }
-                    bytes += n;
-                    (up ? BYTES_UP : BYTES_DOWN).addAndGet(n);
-                    if (up) {
-                        http.feed(buf, 0, n, t); // a request starts when the proxy reads it from the client
-                    }
-                    if (direct) {
-                        out.write(buf, 0, n);
-                        if (!up) {
-                            http.feed(buf, 0, n, System.nanoTime());
-                        }
-                    } else {
-                        long release = releaseAt(departure, n);
-                        lock.lock();
-                        try {
-                            unacked += n;
-                        } finally {
-                            lock.unlock();
-                        }
-                        queue.put(new Chunk(Arrays.copyOf(buf, n), release));
-                    }
+        /**
+         * Reads what the source has and the window allows. {@code openedAt}: when the window reopened, if this
+         * read follows that acknowledgement: bytes already waiting then would have left then.
+         */
+        void readable(long openedAt) throws IOException {
+            long room;
+            while (!conn.closed && (room = room()) > 0) {
+                ByteBuffer buf = direct ? pendingDirect : conn.loop.readBuffer;
+                buf.clear().limit((int) Math.min(buf.capacity(), room));
+                int n = src.read(buf);
+                if (n == 0) {
+                    break;
                 }
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                conn.close();
+                long t = System.nanoTime();
+                long departure = Math.max(openedAt != NONE ? openedAt : t, lastDeparture);
+                openedAt = NONE;
+                lastDeparture = departure;
+                if (n < 0) {
+                    eofRead = true;
+                    queue.add(new Chunk(null, releaseAt(departure, 0)));
+                    schedule(queue.peekLast().releaseNanos);
+                    break;
+                }
+                bytes += n;
+                (up ? BYTES_UP : BYTES_DOWN).addAndGet(n);
+                buf.flip();
+                if (up) {
+                    http.feed(buf, t); // a request starts when the proxy reads it from the client
+                }
+                if (direct) {
+                    holding = true;
+                    if (!up) {
+                        // parsed before the write: once the client has the answer it may send the next request
+                        http.feed(buf, t);
+                    }
+                    writeDirect();
+                    continue;
+                }
+                byte[] data = new byte[n];
+                buf.get(data);
+                unacked += n;
+                Chunk c = new Chunk(data, releaseAt(departure, n));
+                queue.add(c);
+                schedule(c.releaseNanos);
             }
         }
 
@@ -473,90 +603,105 @@ public final class WanProxy {
             return sent + options.rttNanos / 2;
         }
 
-        /**
-         * Blocks until the window has room; returns {bytes that may be read, when the room opened (the due time of
-         * the acknowledgement that made it) or {@link #NONE} when there was room without waiting}.
-         */
-        long[] awaitWindow() throws InterruptedException {
-            if (options.window == 0) {
-                return new long[] {Long.MAX_VALUE, NONE};
-            }
-            lock.lock();
-            try {
-                boolean waited = false;
-                long openedAt = NONE;
-                while (true) {
-                    long now = System.nanoTime();
-                    while (!acks.isEmpty() && acks.peekFirst()[0] <= now) {
-                        long[] ack = acks.pollFirst();
-                        unacked -= ack[1];
-                        if (openedAt == NONE && unacked < options.window) {
-                            openedAt = ack[0];
-                        }
-                    }
-                    long room = options.window - unacked;
-                    if (room > 0) {
-                        return new long[] {room, waited ? openedAt : NONE};
-                    }
-                    waited = true;
-                    if (acks.isEmpty()) {
-                        acked.await();
-                    } else {
-                        acked.awaitNanos(acks.peekFirst()[0] - now);
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
+        /** Delivery runs from the loop's timers, never nested in a read: a late loop must not recurse. */
+        void schedule(long due) {
+            conn.loop.at(due, this::deliverSafely);
         }
 
-        void writeLoop() {
-            long written = Long.MIN_VALUE; // when the previous chunk was written, in the path's time
+        void deliverSafely() {
             try {
-                while (true) {
-                    Chunk c = queue.take();
-                    sleepUntil(c.releaseNanos());
-                    if (c.data() == null) {
-                        finish();
-                        return;
-                    }
-                    long w0 = System.nanoTime();
-                    out.write(c.data());
-                    long t = System.nanoTime();
-                    if (!up) {
-                        http.feed(c.data(), 0, c.data().length, t); // a response ends when the client has it
-                    }
-                    // The acknowledgement leaves when the chunk arrived (its release time), later only by the time
-                    // the receiver kept us waiting in write(): a late wake-up of this thread does not shrink the
-                    // path's throughput.
-                    written = Math.max(c.releaseNanos(), written) + (t - w0);
-                    lock.lock();
-                    try {
-                        // a reader waiting on a non-empty list already sleeps until its head is due
-                        if (acks.isEmpty()) {
-                            acked.signal();
-                        }
-                        acks.addLast(new long[] {written + options.rttNanos / 2, c.data().length});
-                    } finally {
-                        lock.unlock();
-                    }
-                }
-            } catch (IOException | InterruptedException | RuntimeException e) {
+                deliver();
+                conn.updateInterest();
+            } catch (IOException | RuntimeException e) {
                 conn.close();
             }
         }
 
-        void finish() {
-            if (!up) {
-                http.endOfStream(System.nanoTime());
+        /** Direct mode: writes what the buffer holds; a partial write waits for OP_WRITE, and reading pauses. */
+        void writeDirect() throws IOException {
+            if (up && !conn.connected) {
+                return; // written once the upstream connection is established
             }
-            try {
-                dst.shutdownOutput();
-            } catch (IOException e) {
-                conn.close();
+            dst.write(pendingDirect);
+            holding = pendingDirect.hasRemaining();
+            waitingWritable = holding;
+        }
+
+        /** Writes every chunk that is due, in order; schedules the acknowledgements. */
+        void deliver() throws IOException {
+            if (conn.closed || (up && !conn.connected)) {
                 return;
             }
-            conn.pipeDone();
+            if (direct && holding) {
+                writeDirect();
+                if (holding) {
+                    return;
+                }
+                readable(NONE); // reading paused while the buffer was held; the source may have more
+                if (holding) {
+                    return;
+                }
+            }
+            Chunk c;
+            while (!conn.closed && (c = queue.peekFirst()) != null) {
+                long now = System.nanoTime();
+                if (c.releaseNanos > now) {
+                    break;
+                }
+                if (c.data == null) {
+                    queue.pollFirst();
+                    if (!up) {
+                        http.endOfStream(now);
+                    }
+                    dst.shutdownOutput();
+                    eofDelivered = true;
+                    waitingWritable = false;
+                    conn.pipeFinished();
+                    return;
+                }
+                if (c.writeStartNanos == NONE) {
+                    c.writeStartNanos = now;
+                    if (!up) {
+                        // a response ends when the client has it; parsed before the write, because once the client
+                        // has it, it may send the next request
+                        http.feed(ByteBuffer.wrap(c.data), now);
+                    }
+                }
+                ByteBuffer b = ByteBuffer.wrap(c.data, c.written, c.data.length - c.written);
+                c.written += dst.write(b);
+                if (c.written < c.data.length) {
+                    waitingWritable = true;
+                    return;
+                }
+                waitingWritable = false;
+                queue.pollFirst();
+                // The acknowledgement leaves when the chunk arrived (its release time), later only by the time the
+                // receiver kept it waiting: a late wake-up of this proxy does not shrink the path's throughput.
+                lastWritten = Math.max(c.releaseNanos, lastWritten) + (System.nanoTime() - c.writeStartNanos);
+                int n = c.data.length;
+                long ackDue = lastWritten + options.rttNanos / 2;
+                conn.loop.at(ackDue, () -> acknowledgedSafely(n, ackDue));
+            }
+        }
+
+        void acknowledgedSafely(int n, long due) {
+            if (conn.closed) {
+                return;
+            }
+            try {
+                acknowledged(n, due);
+                conn.updateInterest();
+            } catch (IOException | RuntimeException e) {
+                conn.close();
+            }
+        }
+
+        void acknowledged(int n, long due) throws IOException {
+            boolean wasFull = options.window > 0 && unacked >= options.window;
+            unacked -= n;
+            if (wasFull && room() > 0) {
+                readable(due);
+            }
         }
     }
 
@@ -581,23 +726,21 @@ public final class WanProxy {
             this.request = request;
         }
 
-        void feed(byte[] b, int off, int len, long t) {
-            if (state == State.BROKEN) {
-                return;
-            }
-            int i = off;
-            int end = off + len;
+        /** Follows the bytes from b's position to its limit (absolute reads: b itself is not moved). */
+        void feed(ByteBuffer b, long t) {
+            int i = b.position();
+            int end = b.limit();
             while (i < end && state != State.BROKEN) {
                 int from = i;
                 switch (state) {
                     case HEAD -> {
                         while (i < end && crlf < 4) {
-                            byte c = b[i++];
+                            byte c = b.get(i++);
+                            head.write(c);
                             crlf = (c == '\r' && (crlf == 0 || crlf == 2)) ? crlf + 1
                                     : (c == '\n' && (crlf == 1 || crlf == 3)) ? crlf + 1
                                     : (c == '\r') ? 1 : 0;
                         }
-                        head.write(b, from, i - from);
                         if (crlf == 4) {
                             crlf = 0;
                             String h = head.toString(StandardCharsets.ISO_8859_1);
@@ -615,7 +758,7 @@ public final class WanProxy {
                             broken();
                         }
                     }
-                    case FIXED, CHUNK_DATA -> {
+                    case FIXED, CHUNK_DATA, CHUNK_CRLF -> {
                         int k = (int) Math.min(remaining, end - i);
                         i += k;
                         count(k);
@@ -623,29 +766,20 @@ public final class WanProxy {
                         if (remaining == 0) {
                             if (state == State.FIXED) {
                                 messageEnded(t);
-                            } else {
+                            } else if (state == State.CHUNK_DATA) {
                                 state = State.CHUNK_CRLF;
                                 remaining = 2;
+                            } else {
+                                state = State.CHUNK_SIZE;
                             }
-                        }
-                    }
-                    case CHUNK_CRLF -> {
-                        int k = (int) Math.min(remaining, end - i);
-                        i += k;
-                        count(k);
-                        remaining -= k;
-                        if (remaining == 0) {
-                            state = State.CHUNK_SIZE;
                         }
                     }
                     case CHUNK_SIZE, TRAILER -> {
                         while (i < end) {
-                            char c = (char) (b[i++] & 0xff);
+                            char c = (char) (b.get(i++) & 0xff);
                             if (c == '\n') {
                                 String l = line.toString().trim();
                                 line.setLength(0);
-                                count(i - from);
-                                from = i;
                                 if (state == State.CHUNK_SIZE) {
                                     chunkSize(l);
                                 } else if (l.isEmpty()) {
@@ -671,17 +805,11 @@ public final class WanProxy {
         }
 
         void count(int n) {
-            if (n <= 0) {
-                return;
-            }
-            if (request) {
-                conn.requestBytes(n);
-            } else {
-                Request r = conn.oldestPending();
-                if (r != null) {
-                    synchronized (conn) {
-                        r.respBytes += n;
-                    }
+            if (n > 0) {
+                if (request) {
+                    conn.requestBytes(n);
+                } else {
+                    conn.responseBytes(n);
                 }
             }
         }
@@ -704,7 +832,6 @@ public final class WanProxy {
 
         void onHead(String h, long t) {
             String[] lines = h.split("\r\n");
-            String first = lines[0];
             long length = -1;
             boolean chunked = false;
             boolean expect100 = false;
@@ -722,7 +849,7 @@ public final class WanProxy {
                     default -> { }
                 }
             }
-            String[] parts = first.split(" ", 3);
+            String[] parts = lines[0].split(" ", 3);
             if (request) {
                 if (parts.length < 3 || !parts[2].startsWith("HTTP/")) {
                     broken();
@@ -730,32 +857,30 @@ public final class WanProxy {
                 }
                 conn.requestStarted(parts[0], parts[1], expect100, t);
                 body(chunked, length, false, t);
+                return;
+            }
+            int code;
+            try {
+                code = parts.length >= 2 && parts[0].startsWith("HTTP/") ? Integer.parseInt(parts[1]) : -2;
+            } catch (NumberFormatException e) {
+                code = -2;
+            }
+            if (code < 100) {
+                broken();
+                return;
+            }
+            if (code < 200) {
+                if (code == 100) {
+                    conn.continued(t);
+                }
+                state = State.HEAD; // interim response: the final one follows
+                return;
+            }
+            status = code;
+            if (conn.oldestMethod().equals("HEAD") || code == 204 || code == 304) {
+                messageEnded(t);
             } else {
-                int status;
-                try {
-                    status = parts.length >= 2 && parts[0].startsWith("HTTP/") ? Integer.parseInt(parts[1]) : -2;
-                } catch (NumberFormatException e) {
-                    status = -2;
-                }
-                if (status < 100) {
-                    broken();
-                    return;
-                }
-                if (status < 200) {
-                    if (status == 100) {
-                        conn.continued(t);
-                    }
-                    state = State.HEAD; // interim response: the final one follows
-                    return;
-                }
-                this.status = status;
-                Request r = conn.oldestPending();
-                boolean noBody = (r != null && r.method.equals("HEAD")) || status == 204 || status == 304;
-                if (noBody) {
-                    messageEnded(t);
-                } else {
-                    body(chunked, length, true, t);
-                }
+                body(chunked, length, true, t);
             }
         }
 
@@ -766,10 +891,7 @@ public final class WanProxy {
                 remaining = length;
                 state = State.FIXED;
             } else if (length == 0 || !orUntilClose) {
-                state = State.HEAD;
-                if (!request) {
-                    messageEnded(t);
-                }
+                messageEnded(t);
             } else {
                 state = State.UNTIL_CLOSE;
             }
@@ -811,10 +933,6 @@ public final class WanProxy {
             out = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
         }
 
-        void log(String kind, long conn) {
-            logAt(System.nanoTime(), kind, conn, null);
-        }
-
         void logAt(long nanos, String kind, long conn, String rest) {
             if (out == null) {
                 return;
@@ -853,12 +971,12 @@ public final class WanProxy {
     }
 
     static String summary() {
-        double up = seconds();
         return String.format(Locale.ROOT, "uptime_s=%.1f connections_opened=%d connections_open=%d "
                         + "connections_peak=%d bytes_up=%d bytes_down=%d requests=%d requests_in_flight=%d "
-                        + "requests_in_flight_peak=%d continues=%d unparsed_connections=%d", up,
-                CONNS_OPENED.get(), CONNS_OPEN.get(), CONNS_PEAK.get(), BYTES_UP.get(), BYTES_DOWN.get(),
-                REQUESTS.get(), IN_FLIGHT.get(), IN_FLIGHT_PEAK.get(), CONTINUES.get(), UNPARSED_CONNS.get());
+                        + "requests_in_flight_peak=%d continues=%d unparsed_connections=%d",
+                (System.nanoTime() - START_NANO) / 1e9, CONNS_OPENED.get(), CONNS_OPEN.get(), CONNS_PEAK.get(),
+                BYTES_UP.get(), BYTES_DOWN.get(), REQUESTS.get(), IN_FLIGHT.get(), IN_FLIGHT_PEAK.get(),
+                CONTINUES.get(), UNPARSED_CONNS.get());
     }
 
     static synchronized void writeStats() {
@@ -874,48 +992,20 @@ public final class WanProxy {
         }
     }
 
-    static double seconds() {
-        return (System.nanoTime() - START_NANO) / 1e9;
-    }
-
     static long epochNanos() {
         java.time.Instant now = java.time.Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    static void sleepUntil(long nanos) throws InterruptedException {
-        long left;
-        while ((left = nanos - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(left);
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-        }
-    }
-
-    static void sleepNanos(long nanos) {
-        try {
-            sleepUntil(System.nanoTime() + nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    static Thread thread(String name, Runnable r) {
-        Thread t = new Thread(null, r, name, 256 << 10);
-        t.start();
-        return t;
-    }
-
     static void daemon(String name, Runnable r) {
-        Thread t = new Thread(null, r, name, 256 << 10);
+        Thread t = new Thread(r, name);
         t.setDaemon(true);
         t.start();
     }
 
-    static void closeQuietly(Socket s) {
+    static void closeQuietly(java.io.Closeable c) {
         try {
-            s.close();
+            c.close();
         } catch (IOException ignored) {
             // closing
         }
