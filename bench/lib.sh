@@ -387,7 +387,9 @@ aws_env() { env AWS_CONFIG_FILE="$(aws_cfg default "$1")" AWS_SHARED_CREDENTIALS
 count_objects() { # server prefix
   aws_env "$1" "$AWS_BIN" s3 ls --recursive --endpoint-url "${ENDPOINT[$1]}" "s3://$BUCKET/$2" 2>/dev/null | wc -l
 }
-remove_prefix() { # server prefix
+remove_prefix() { # server prefix; a no-op with KEEP_OBJECTS=1 (the WAN mode: unique prefixes, the server's
+  # directory goes at exit, and a thousand DeleteObjects per run only cost time)
+  [ "${KEEP_OBJECTS:-0}" = 1 ] && return 0
   aws_env "$1" "$AWS_BIN" s3 rm --recursive --quiet --endpoint-url "${ENDPOINT[$1]}" "s3://$BUCKET/$2" > /dev/null 2>&1 || true
 }
 # Chute: the whole folder tree is renamed into the drop folder at once; timed until every file is uploaded,

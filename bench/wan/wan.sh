@@ -22,6 +22,7 @@ WAN_TOOLS=${WAN_TOOLS:-"chute aws-default rclone-default rclone-tuned"}
 WAN_CASES=${WAN_CASES:-"small one"}
 WAN_WARMUP_N=${WAN_WARMUP_N:-100}
 S3PROXY_IGNORE_UNKNOWN_HEADERS=0   # S3Proxy exactly as shipped
+KEEP_OBJECTS=1                     # small-file objects stay (unique prefixes); S3Proxy's directory goes at exit
 WAN_SERVER=s3proxy
 
 bench_init
