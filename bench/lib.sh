@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of bench/run.sh (loopback benchmarks) and its WAN mode (bench/wan/wan.sh): constants, logging,
 # prerequisites and build, the S3 servers, the Chute daemon, the peer tools, CPU accounting and the sample file.
 # Sourced by run.sh after it parsed its arguments; it only defines constants and functions.

@@ -70,7 +70,7 @@ start_proxy() {
   local port; port=$(free_port)
   java -Xmx512m -Xss256k -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true "$WAN_DIR/WanProxy.java" --listen "$port" --to "$SRV_PORT" --max-seconds 300 \
     --stats "$TMP/stats.txt" --events "$TMP/events.log" "$@" 2>> "$TMP/proxy.err" &
-  PROXY_PID=$!; PIDS+=($PROXY_PID)
+  PROXY_PID=$!; PIDS+=("$PROXY_PID")
   PROXY="http://127.0.0.1:$port"
   for ((i = 0; i < 600; i++)); do curl -s -o /dev/null "$PROXY/x" && break; sleep 0.1; done  # javac runs first
   # warm the proxy's JIT: 60 requests on fresh connections, 10 at a time, and a 1 MB transfer

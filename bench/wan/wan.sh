@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # WAN mode of bench/run.sh (`bench/run.sh --wan [--quick]`), sourced by run.sh after bench/lib.sh.
 # S3Proxy (filesystem backend, its shipped defaults) sits behind bench/wan/WanProxy.java; for each path profile
 # (RTT and link rate) a proxy and a fresh Chute daemon are started, and Chute, `aws s3 cp` and rclone upload the
