@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -86,8 +87,10 @@ final class UploadCommand implements Callable<Integer> {
                 awaitQuietly(finished, config.shutdown().grace());
             }, "chute-upload-stop");
             Runtime.getRuntime().addShutdownHook(onSignal);
+            CompletableFuture<Void> probe = probeForLargeFile(engine, config, rule, source);
             try {
                 UploadOutcome outcome = uploadWithRetries(engine, config.upload(), rule, source);
+                probe.join(); // its objects are deleted before the client closes
                 reporter.finish();
                 return report(engine, rule, source, outcome, reporter);
             } catch (CliFailure failure) {
@@ -99,6 +102,20 @@ final class UploadCommand implements Callable<Integer> {
         } finally {
             ticker.shutdownNow();
         }
+    }
+
+    /**
+     * The daemon's endpoint probe ({@code chute.s3.probe}) for the target bucket, beside a multipart upload (see
+     * {@link UploadEngine#probeInBackground}). A small file is not worth the probe's six requests: its MD5 costs
+     * little and a HeadObject proves it.
+     */
+    private static CompletableFuture<Void> probeForLargeFile(UploadEngine engine, ChuteConfig config, DropRule rule,
+                                                             Path source) throws IOException {
+        if (!config.s3().probe() || !"auto".equals(config.upload().verify())
+                || !engine.objects().usesMultipart(Files.size(source))) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return engine.probeInBackground(rule.bucket());
     }
 
     private UploadOutcome uploadWithRetries(UploadEngine engine, ChuteConfig.Upload settings, DropRule rule,

@@ -150,13 +150,20 @@ public interface ChuteConfig {
     }
 
     interface Upload {
-        /** Files uploaded concurrently. */
-        @WithDefault("4")
-        int workers();
+        /**
+         * Most files in flight at once per S3 connection (the files limit's ceiling). Empty (the default) derives
+         * it from the connection pool: {@code chute.s3.max-connections} minus the parts ceiling. With
+         * {@code adaptive: false}, the fixed number of files in flight (default 8).
+         */
+        Optional<Integer> workers();
 
-        /** Parts of all multipart uploads in flight at once. */
-        @WithDefault("8")
-        int partsInFlight();
+        /**
+         * Most parts in flight at once per S3 connection (the parts limit's ceiling). Empty (the default) derives
+         * it from {@code bytes-in-flight} ÷ part size (16 with the defaults), at most half of
+         * {@code chute.s3.max-connections}. With {@code adaptive: false}, the fixed number of parts in flight
+         * (default 8).
+         */
+        Optional<Integer> partsInFlight();
 
         /** Part size for multipart uploads; empty chooses one from the file size. */
         Optional<MemorySize> partSize();
@@ -166,9 +173,9 @@ public interface ChuteConfig {
         MemorySize multipartThreshold();
 
         /**
-         * Adapt files and parts in flight to each S3 endpoint between 1 and workers / parts-in-flight: halve on
-         * 503 SlowDown (429, 500) or a more than doubled per-byte latency of parts, grow by one while throughput
-         * grows; false keeps them fixed at the configured numbers.
+         * Adapt files and parts in flight to each S3 endpoint: both start at 8 and double per measurement window
+         * while throughput grows (then grow by one), up to their ceilings (workers / parts-in-flight); they halve
+         * on 503 SlowDown (429, 500) or a more than doubled per-byte latency of parts. False keeps them fixed.
          */
         @WithDefault("true")
         boolean adaptive();
@@ -293,6 +300,18 @@ public interface ChuteConfig {
         /** A file is stable once size, mtime and file key stayed unchanged this long (Chute's clock). */
         @WithDefault("5s")
         Duration quietPeriod();
+
+        /**
+         * What proves a file complete when no marker is configured: {@code quiet-period} (the default) waits until
+         * it stayed unchanged for the quiet period; {@code rename} declares that every writer of this folder writes
+         * under a name the rule does not select (a temporary or hidden name, excluded by include/exclude) and
+         * renames the finished file into place, so a file the rule sees is complete: it is uploaded at the first
+         * stability tick that sees it, without a quiet period (one seen changing between two ticks still waits
+         * until it is unchanged between two). Chute cannot check this: a writer that writes in place under a
+         * selected name gets a partial file uploaded.
+         */
+        @WithDefault("quiet-period")
+        Stability stability();
 
         /**
          * How files are discovered: {@code events} (inotify), {@code poll} (a scan every poll-interval; for NFS,
@@ -439,6 +458,11 @@ public interface ChuteConfig {
 
     enum WatchMode {
         AUTO, EVENTS, POLL
+    }
+
+    /** What proves a file complete without a marker: see {@link Rule#stability()}. */
+    enum Stability {
+        QUIET_PERIOD, RENAME
     }
 
     enum Symlinks {

@@ -113,8 +113,8 @@ public final class ConfigValidator {
     }
 
     private void checkUpload(ChuteConfig.Upload upload) {
-        positive("chute.upload.workers", upload.workers());
-        positive("chute.upload.parts-in-flight", upload.partsInFlight());
+        upload.workers().ifPresent(n -> positive("chute.upload.workers", n));
+        upload.partsInFlight().ifPresent(n -> positive("chute.upload.parts-in-flight", n));
         positive("chute.upload.max-attempts", upload.maxAttempts());
         positive("chute.upload.queue-capacity", upload.queueCapacity());
         upload.partSize().ifPresent(size -> {
@@ -183,6 +183,9 @@ public final class ConfigValidator {
                 error(at + ".marker", "'" + marker + "' must be a suffix like .done or .ready");
             }
         });
+        if (rule.marker().isPresent() && rule.stability() == ChuteConfig.Stability.RENAME) {
+            error(at + ".stability", "rename cannot be combined with a marker (the marker proves a file complete)");
+        }
         rule.archiveDir().ifPresent(dir -> checkArchivePlaceholders(at + ".archive-dir", dir.toString()));
         rule.include().ifPresent(globs -> checkGlobs(at + ".include", globs));
         rule.exclude().ifPresent(globs -> checkGlobs(at + ".exclude", globs));

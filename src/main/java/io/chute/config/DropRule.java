@@ -2,6 +2,7 @@ package io.chute.config;
 
 import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.ChuteConfig.Rule;
+import io.chute.config.ChuteConfig.Stability;
 import io.chute.config.ChuteConfig.Symlinks;
 import io.chute.config.ChuteConfig.WatchMode;
 
@@ -30,6 +31,7 @@ public record DropRule(
         WatchMode watchMode,
         Duration pollInterval,
         Optional<String> marker,
+        Stability stability,
         Duration maxStabilize,
         Symlinks symlinks,
         AfterUpload afterUpload,
@@ -53,6 +55,7 @@ public record DropRule(
                 rule.watchMode(),
                 rule.pollInterval(),
                 rule.marker().filter(m -> !m.isBlank()),
+                rule.stability(),
                 rule.maxStabilize(),
                 rule.symlinks(),
                 rule.afterUpload(),
@@ -69,7 +72,8 @@ public record DropRule(
      */
     public static DropRule oneFile(String name, Path file, String bucket, String key) {
         return new DropRule(name, file.toAbsolutePath().normalize().getParent(), bucket, key, "", false, List.of(),
-                List.of(), Duration.ZERO, WatchMode.POLL, Duration.ofSeconds(5), Optional.empty(), Duration.ofHours(1),
+                List.of(), Duration.ZERO, WatchMode.POLL, Duration.ofSeconds(5), Optional.empty(), Stability.QUIET_PERIOD,
+                Duration.ofHours(1),
                 Symlinks.SKIP, AfterUpload.KEEP, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(),
                 TargetOptions.defaults());
     }
@@ -83,6 +87,11 @@ public record DropRule(
     /** The marker file of {@code file} in marker mode. */
     public Optional<Path> markerOf(Path file) {
         return marker.map(suffix -> file.resolveSibling(file.getFileName() + suffix));
+    }
+
+    /** Whether a file this rule selects is complete as soon as it is seen ({@code stability: rename}, no marker). */
+    public boolean trustsVisibleFiles() {
+        return marker.isEmpty() && stability == Stability.RENAME;
     }
 
     /** Whether {@code file} is itself a marker (never uploaded). */

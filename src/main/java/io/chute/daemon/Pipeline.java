@@ -77,11 +77,12 @@ public class Pipeline implements DaemonView {
         watcherThread.setName("chute-watcher");
         watcherThread.start();
         stages = s;
-        LOG.infof("Chute started: %d rule(s) %s, %d workers, %d parts in flight (%s), %d bytes in flight,"
+        LOG.infof("Chute started: %d rule(s) %s, files/parts in flight per connection %s (%s), %d bytes in flight,"
                 + " bandwidth %s, state dir %s", s.rules.size(),
                 s.rules.stream().map(r -> r.name() + "=" + r.folder() + "->s3://" + r.bucket() + "/" + r.prefix()).toList(),
-                config.upload().workers(), config.upload().partsInFlight(),
-                config.upload().adaptive() ? "adaptive maxima" : "fixed", config.upload().bytesInFlight().asLongValue(),
+                s.engine.lanes().stream().map(l -> l.flow().files().limit() + "/" + l.flow().parts().limit()
+                        + " of at most " + l.flow().files().max() + "/" + l.flow().parts().max()).toList(),
+                config.upload().adaptive() ? "adaptive" : "fixed", config.upload().bytesInFlight().asLongValue(),
                 s.engine.bandwidth(), s.engine.stateDir());
     }
 

@@ -81,7 +81,7 @@ final class Stages {
                 config.watch().maxTrackedFiles());
         retryTimer = new RetryTimer(config.upload().queueCapacity(), ChuteThreads.named("chute-retry-", fatal),
                 this::backToGate);
-        pool = new UploaderPool(new UploaderPool.Settings(config.upload().workers(), config.upload().maxAttempts(),
+        pool = new UploaderPool(new UploaderPool.Settings(engine.fileSlots(), config.upload().maxAttempts(),
                 new Backoff(config.upload().retryBackoff(), config.upload().retryBackoffMax())),
                 new UploaderPool.Wiring(queue, lifecycle, rule -> engine.lane(rule).files(),
                         rule -> engine.lane(rule).flow().files(), completion, ruleHealth, stateDirHealth, retryTimer,

@@ -12,8 +12,11 @@ import io.chute.config.S3Connection;
 import io.chute.multipart.AdaptiveGate;
 import io.chute.multipart.ByteBudget;
 import io.chute.multipart.FlowControl;
+import io.chute.multipart.FlowLimits;
+import io.chute.multipart.PartPlan;
 import io.chute.multipart.ObjectUploader;
 import io.chute.multipart.TransferListener;
+import io.chute.s3.EndpointProbe;
 import io.chute.s3.S3ClientFactory;
 import io.chute.throttle.BandwidthLimiter;
 import io.chute.upload.FileUploader;
@@ -30,6 +33,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -44,9 +48,10 @@ import java.util.function.Predicate;
  * for the one-shot commands alike: state dir, sidecars, ledger, completion, part executor, and per S3
  * connection a client, the multipart engine and the file uploader. The one place that wires them, so
  * {@code chute upload} cannot drift from what the daemon does. Rules with equal effective connections
- * ({@link S3Connection}) share one client; the part executor (and so {@code parts-in-flight}), the byte budget
- * ({@code bytes-in-flight}) and the bandwidth cap ({@code chute.upload.bandwidth}, one {@link BandwidthLimiter})
- * are shared by all, while each lane adapts its own part and file limits to its endpoint.
+ * ({@link S3Connection}) share one client; the part executor (sized to the sum of the lanes' parts ceilings),
+ * the byte budget ({@code bytes-in-flight}) and the bandwidth cap ({@code chute.upload.bandwidth}, one
+ * {@link BandwidthLimiter}) are shared by all, while each lane adapts its own part and file limits to its
+ * endpoint within the ceilings of {@link FlowLimits}.
  * {@link #close} stops the part threads and closes every client.
  */
 public final class UploadEngine implements AutoCloseable {
@@ -81,26 +86,74 @@ public final class UploadEngine implements AutoCloseable {
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
         // Local time of day for the timetable: the system default zone (TZ, -Duser.timezone).
         bandwidth = BandwidthLimiter.of(BandwidthSchedule.from(config.upload()), clock.withZone(ZoneId.systemDefault()));
-        partExecutor = Executors.newFixedThreadPool(config.upload().partsInFlight(), named("chute-part-", onDeath));
-        ByteBudget bytes = new ByteBudget(config.upload().bytesInFlight().asLongValue());
+        ChuteConfig.Upload upload = config.upload();
+        S3Connection globalConnection = S3Connection.of(config.s3());
+        Map<S3Connection, FlowLimits> limits = limitsByConnection(config, rules);
+        // Parts hold their permit before they are submitted, so the threads never need to outnumber the permits.
+        partExecutor = Executors.newFixedThreadPool(limits.values().stream().mapToInt(FlowLimits::partsMax).sum(),
+                named("chute-part-", onDeath));
+        ByteBudget bytes = new ByteBudget(upload.bytesInFlight().asLongValue());
         Function<S3Connection, Lane> open = connection -> {
+            FlowLimits l = limits.get(connection);
             FlowControl flow = new FlowControl(
-                    AdaptiveGate.of(config.upload().partsInFlight(), config.upload().adaptive(), clock),
-                    AdaptiveGate.ignoringLatency(config.upload().workers(), config.upload().adaptive(), clock),
+                    AdaptiveGate.of(l.partsInitial(), l.partsMax(), upload.adaptive(), clock),
+                    AdaptiveGate.ignoringLatency(l.filesInitial(), l.filesMax(), upload.adaptive(), clock),
                     bytes);
             S3Client s3 = S3ClientFactory.build(connection, onCredentialFailure, flow::responded);
             ObjectUploader objects = new ObjectUploader(s3, partExecutor,
-                    config.upload().multipartThreshold().asLongValue(),
-                    config.upload().partSize().map(m -> m.asLongValue()).orElse(0L), connection.maxParts(),
+                    upload.multipartThreshold().asLongValue(),
+                    upload.partSize().map(m -> m.asLongValue()).orElse(0L), connection.maxParts(),
                     connection.fullObjectChecksum(), listener, flow, bandwidth);
             String endpointId = connection.endpointId();
             return new Lane(connection, s3, objects,
                     new FileUploader(objects, sidecars, ledger, completion, endpointId, clock), endpointId, flow);
         };
-        global = lanes.computeIfAbsent(S3Connection.of(config.s3()), open);
+        global = lanes.computeIfAbsent(globalConnection, open);
         for (ChuteConfig.Rule rule : rules) {
             byRule.put(rule.name(), lanes.computeIfAbsent(S3Connection.of(config.s3(), rule.s3()), open));
         }
+    }
+
+    /** The flow limits of each distinct connection: the global one first, then each rule's. */
+    private static Map<S3Connection, FlowLimits> limitsByConnection(ChuteConfig config, List<ChuteConfig.Rule> rules) {
+        Map<S3Connection, FlowLimits> limits = new LinkedHashMap<>();
+        S3Connection global = S3Connection.of(config.s3());
+        limits.put(global, limitsOf(config.upload(), global));
+        for (ChuteConfig.Rule rule : rules) {
+            S3Connection connection = S3Connection.of(config.s3(), rule.s3());
+            limits.putIfAbsent(connection, limitsOf(config.upload(), connection));
+        }
+        return limits;
+    }
+
+    private static FlowLimits limitsOf(ChuteConfig.Upload upload, S3Connection connection) {
+        return FlowLimits.of(upload.workers(), upload.partsInFlight(), upload.adaptive(), connection.maxConnections(),
+                upload.bytesInFlight().asLongValue(),
+                upload.partSize().map(m -> m.asLongValue()).orElse(PartPlan.DEFAULT_PART_BYTES));
+    }
+
+    /**
+     * How many files may be in flight at once across all lanes (the sum of their files ceilings): the uploader
+     * pool's size, so that no lane's limit is ever starved of threads by another's.
+     */
+    public int fileSlots() {
+        return lanes.values().stream().mapToInt(lane -> lane.flow().files().max()).sum();
+    }
+
+    /**
+     * Runs the endpoint probe for {@code bucket} of the global connection on a thread of its own. Once it shows
+     * that the endpoint checks and reports CRC32C, parts not yet read go without an MD5 (a second digest pass
+     * over every byte that the CRC32C already proves); parts read before the answer carry both, which
+     * verification accepts either way. Never fails: a failed probe leaves MD5 on. Join it before {@link #close}
+     * so that its objects are deleted while the client is open.
+     */
+    public CompletableFuture<Void> probeInBackground(String bucket) {
+        return CompletableFuture.runAsync(() -> {
+            EndpointProbe.Guarantees g = EndpointProbe.probe(global.s3(), bucket);
+            if (g.crc32cChecksums()) {
+                global.objects().trustPutChecksums(bucket);
+            }
+        }, task -> named("chute-probe-", LOG_DEATH).newThread(task).start());
     }
 
     /** The engine of the global connection {@code chute.s3} only (the one-shot commands). */

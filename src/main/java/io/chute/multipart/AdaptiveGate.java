@@ -1,5 +1,7 @@
 package io.chute.multipart;
 
+import org.jboss.logging.Logger;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -8,71 +10,103 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A permit gate whose size moves between 1 and {@code max} ({@link AimdLimit}), or stays at {@code max} when
- * not adaptive. Lowering the limit revokes nothing: sends in flight finish, new ones wait until fewer than the
+ * A permit gate whose size moves between 1 and {@code max} from a starting point ({@link AimdLimit}), or stays
+ * at its starting point when not adaptive. Lowering the limit revokes nothing: sends in flight finish, new ones wait until fewer than the
  * limit are in flight. Waiters are served first come, first served, so uploads that wait for part permits take
  * turns (a file's next part queues behind the parts other files asked for first). Any thread may call any method.
  */
 public final class AdaptiveGate {
 
+    private static final Logger LOG = Logger.getLogger(AdaptiveGate.class);
+
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition freed = lock.newCondition();
     private final AimdLimit policy;
     private final int max;
     private volatile int limit;
     private int inFlight;
     private int highWater;
-    /** Threads waiting for a permit, in arrival order; only the first may take one. */
-    private final Deque<Thread> waiters = new ArrayDeque<>();
+    private volatile String name = "permits";
+    /** Callers waiting for a permit, in arrival order, each on its own condition; only the first may take one. */
+    private final Deque<Condition> waiters = new ArrayDeque<>();
 
-    private AdaptiveGate(int max, AimdLimit policy) {
+    private AdaptiveGate(int initial, int max, AimdLimit policy) {
         this.max = max;
         this.policy = policy;
-        this.limit = max;
+        this.limit = Math.max(1, Math.min(initial, max));
     }
 
-    /**
-     * A gate of {@code max} permits that adapts to the endpoint when {@code adaptive}, judging overload statuses,
-     * throughput and per-byte latency: for sends of similar size (parts).
-     */
+    /** A gate of {@code max} permits that starts at {@code max} (tests, tools); see {@link #of(int, int, boolean, Clock)}. */
     public static AdaptiveGate of(int max, boolean adaptive, Clock clock) {
-        return new AdaptiveGate(max, adaptive ? new AimdLimit(AimdLimit.Settings.of(max), clock) : null);
+        return of(max, max, adaptive, clock);
     }
 
     /**
-     * As {@link #of}, without the latency rule: for sends whose sizes differ widely (whole files), where a
-     * window of small ones would look like a latency rise.
+     * A gate that starts at {@code initial} permits and, when {@code adaptive}, moves between 1 and {@code max},
+     * judging overload statuses, throughput and per-byte latency: for sends of similar size (parts). Not
+     * adaptive, it stays at {@code initial}.
      */
-    public static AdaptiveGate ignoringLatency(int max, boolean adaptive, Clock clock) {
-        return new AdaptiveGate(max,
-                adaptive ? new AimdLimit(AimdLimit.Settings.of(max).ignoringLatency(), clock) : null);
+    public static AdaptiveGate of(int initial, int max, boolean adaptive, Clock clock) {
+        return new AdaptiveGate(initial, max,
+                adaptive ? new AimdLimit(AimdLimit.Settings.of(initial, max), clock) : null);
+    }
+
+    /**
+     * As {@link #of(int, int, boolean, Clock)}, without the latency rule: for sends whose sizes differ widely
+     * (whole files), where a window of small ones would look like a latency rise.
+     */
+    public static AdaptiveGate ignoringLatency(int initial, int max, boolean adaptive, Clock clock) {
+        return new AdaptiveGate(initial, max,
+                adaptive ? new AimdLimit(AimdLimit.Settings.of(initial, max).ignoringLatency(), clock) : null);
     }
 
     static AdaptiveGate of(AimdLimit.Settings settings, Clock clock) {
-        return new AdaptiveGate(settings.max(), new AimdLimit(settings, clock));
+        return new AdaptiveGate(settings.initial(), settings.max(), new AimdLimit(settings, clock));
     }
 
-    /** Waits until this caller is the longest waiting and fewer than the limit are in flight, then takes a permit. */
+    /**
+     * Waits until this caller is the longest waiting and fewer than the limit are in flight, then takes a permit.
+     * Each waiter parks on a condition of its own and only the head of the queue is woken, so a released permit
+     * wakes one thread, not every waiter (dozens of uploader threads may wait here).
+     */
     public void acquire() throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            Thread me = Thread.currentThread();
-            waiters.addLast(me);
+            if (waiters.isEmpty() && inFlight < limit) {
+                take();
+                return;
+            }
+            if (policy != null) {
+                policy.limitReached(); // demand exceeds the limit: evidence a higher one could be used
+            }
+            Condition mine = lock.newCondition();
+            waiters.addLast(mine);
             try {
-                while (waiters.peekFirst() != me || inFlight >= limit) {
-                    freed.await();
+                while (waiters.peekFirst() != mine || inFlight >= limit) {
+                    mine.await();
                 }
             } catch (InterruptedException e) {
-                waiters.remove(me);
-                freed.signalAll(); // the next waiter may be first now
+                waiters.remove(mine);
+                wakeHead(); // the next waiter may be first now
                 throw e;
             }
             waiters.removeFirst();
-            inFlight++;
-            highWater = Math.max(highWater, inFlight);
-            freed.signalAll(); // the next waiter may take a permit too
+            take();
+            wakeHead(); // the next waiter may take a permit too
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void take() {
+        inFlight++;
+        highWater = Math.max(highWater, inFlight);
+    }
+
+    /** Wakes the longest waiting caller when a permit is free for it. Under the lock. */
+    private void wakeHead() {
+        Condition head = waiters.peekFirst();
+        if (head != null && inFlight < limit) {
+            head.signal();
         }
     }
 
@@ -81,7 +115,7 @@ public final class AdaptiveGate {
         lock.lock();
         try {
             inFlight--;
-            freed.signalAll();
+            wakeHead();
         } finally {
             lock.unlock();
         }
@@ -116,8 +150,18 @@ public final class AdaptiveGate {
     }
 
     private void adopt() {
-        limit = policy.limit();
-        freed.signalAll();
+        int adopted = policy.limit();
+        if (adopted != limit) {
+            LOG.debugf("%s limit %d -> %d (in flight %d, ceiling %d)", name, limit, adopted, inFlight, max);
+        }
+        limit = adopted;
+        wakeHead();
+    }
+
+    /** Names what this gate admits ("parts", "files") in its log lines; returns this gate. */
+    public AdaptiveGate named(String what) {
+        this.name = what;
+        return this;
     }
 
     /** How many may send at once now. */
@@ -125,7 +169,7 @@ public final class AdaptiveGate {
         return limit;
     }
 
-    /** The configured maximum. */
+    /** The ceiling the limit never exceeds. */
     public int max() {
         return max;
     }

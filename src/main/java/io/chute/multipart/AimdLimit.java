@@ -6,36 +6,52 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * The decisions of one adaptive concurrency limit (additive increase, multiplicative decrease), without the
- * waiting ({@link AdaptiveGate} does that). The limit starts at the configured maximum and stays within
- * [1, maximum].
+ * The decisions of one adaptive concurrency limit, without the waiting ({@link AdaptiveGate} does that). The
+ * limit starts at {@code initial} and stays within [1, {@code max}]; the ceiling {@code max} comes from what the
+ * process can afford (connections, bytes in flight), not from a guess of what the endpoint takes.
  * <ul>
  *   <li>Overload (the endpoint answered 503 SlowDown and the like): the limit halves, at most once per cool-down,
  *       so one burst of errors, including the SDK's own retries of the same requests, is one decrease.</li>
- *   <li>Successful sends are measured in windows of at least {@code 2 × limit} completions (4 at least) and
- *       {@code minWindow}. A window whose per-byte latency exceeds {@code latencyFactor} times the best of the
- *       recent windows at this limit or a higher one counts as overload too (per-byte latency naturally grows
- *       with concurrency, so windows at lower limits are no baseline). Only where sends are of similar size
- *       (parts): whole files differ in size by orders of magnitude, and a window of small ones would look slow.</li>
- *   <li>Otherwise the limit grows by one when there is no earlier window to compare with, when it is below the
- *       limit of the recent window with the best throughput (recovering after a decrease), or when throughput
- *       (bytes per second over the window) improved by {@code margin} over the previous window. Else it holds;
- *       after {@code probeAfter} windows in a row of holding it tries one more (conditions change).</li>
+ *   <li>Successful sends are measured in windows of at least {@code limit} completions (4 at least) and
+ *       {@code minWindow}: about one round of sends at the current limit. A window whose per-byte latency
+ *       exceeds {@code latencyFactor} times the best of the recent windows at this limit or a higher one counts
+ *       as overload too: more senders only queue (per-byte latency naturally grows with concurrency, so windows
+ *       at lower limits are no baseline). Only where sends are of similar size (parts): whole files differ in
+ *       size by orders of magnitude, and a window of small ones would look slow.</li>
+ *   <li>A window in which nobody waited for a permit because of the limit says nothing about a higher limit
+ *       (the senders, not the limit, set the pace): it never grows the limit.</li>
+ *   <li>Otherwise, until the first decrease or the first window without a throughput gain ("slow start", as in
+ *       TCP), the limit doubles per window while throughput (bytes per second over the window) grows by
+ *       {@code margin}: where each send mostly waits out round trips, concurrency is what the link lacks, and
+ *       +1 per window would take tens of seconds to reach it. After that the limit grows by one when it is below
+ *       the limit of the recent window with the best throughput (recovering after a decrease) or when
+ *       throughput improved by {@code margin} over the previous window; else it holds, and after
+ *       {@code probeAfter} windows in a row of holding it tries one more (conditions change).</li>
  * </ul>
  * Not thread-safe: its gate calls it under its lock.
  */
 final class AimdLimit {
 
-    /** Tunables; {@link #of(int)} gives the ones Chute uses. */
-    record Settings(int max, Duration coolDown, Duration minWindow, double margin, double latencyFactor,
+    /** Tunables; {@link #of(int, int)} gives the ones Chute uses. */
+    record Settings(int initial, int max, Duration coolDown, Duration minWindow, double margin, double latencyFactor,
                     int probeAfter, int history) {
-        static Settings of(int max) {
-            return new Settings(max, Duration.ofSeconds(2), Duration.ofSeconds(1), 0.05, 2.0, 10, 10);
+
+        Settings {
+            if (max < 1) {
+                throw new IllegalArgumentException("max " + max);
+            }
+            initial = Math.max(1, Math.min(initial, max));
+        }
+
+        /** Chute's tunables for a limit that starts at {@code initial} and never exceeds {@code max}. */
+        static Settings of(int initial, int max) {
+            return new Settings(initial, max, Duration.ofSeconds(2), Duration.ofMillis(200), 0.05, 2.0, 10, 10);
         }
 
         /** These settings with the latency rule off (an infinite factor never trips). */
         Settings ignoringLatency() {
-            return new Settings(max, coolDown, minWindow, margin, Double.POSITIVE_INFINITY, probeAfter, history);
+            return new Settings(initial, max, coolDown, minWindow, margin, Double.POSITIVE_INFINITY, probeAfter,
+                    history);
         }
     }
 
@@ -47,8 +63,10 @@ final class AimdLimit {
     private final Clock clock;
     private final Deque<Window> recent = new ArrayDeque<>();
     private int limit;
+    private boolean slowStart = true;
     private long lastDecreaseMillis = Long.MIN_VALUE;
     private int holds;
+    private boolean limited;
     private long windowStartMillis = -1;
     private int samples;
     private long bytes;
@@ -57,11 +75,16 @@ final class AimdLimit {
     AimdLimit(Settings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
-        this.limit = settings.max();
+        this.limit = settings.initial();
     }
 
     int limit() {
         return limit;
+    }
+
+    /** A sender had to wait because the limit was reached: demand exceeds the limit in the current window. */
+    void limitReached() {
+        limited = true;
     }
 
     /** The endpoint signalled overload; returns whether the limit went down (not within a cool-down). */
@@ -72,6 +95,7 @@ final class AimdLimit {
         }
         limit = Math.max(1, limit / 2);
         lastDecreaseMillis = now;
+        slowStart = false;
         holds = 0;
         resetWindow();
         return true;
@@ -87,31 +111,38 @@ final class AimdLimit {
         bytes += Math.max(1, sizeInBytes);
         nanos += took.toNanos();
         long elapsedMillis = now - windowStartMillis;
-        if (samples < Math.max(4, 2 * limit) || elapsedMillis < settings.minWindow().toMillis()) {
+        if (samples < Math.max(4, limit) || elapsedMillis < settings.minWindow().toMillis()) {
             return;
         }
         Window window = new Window(limit, bytes * 1000.0 / Math.max(1, elapsedMillis), (double) nanos / bytes);
+        boolean demandExceededLimit = limited;
         resetWindow();
-        decide(window);
+        decide(window, demandExceededLimit);
     }
 
-    private void decide(Window window) {
+    private void decide(Window window, boolean demandExceededLimit) {
         if (latencyRose(window)) {
             overloaded();
             return;
         }
         Window previous = recent.peekLast();
         remember(window);
-        if (limit >= settings.max()) {
+        if (limit >= settings.max() || !demandExceededLimit) {
             holds = 0;
             return;
         }
+        boolean faster = previous == null
+                || window.bytesPerSecond() > previous.bytesPerSecond() * (1 + settings.margin());
+        if (slowStart) {
+            if (faster) {
+                limit = (int) Math.min(settings.max(), 2L * limit);
+            } else {
+                slowStart = false;
+            }
+            return;
+        }
         Window peak = recent.stream().reduce((a, b) -> b.bytesPerSecond() > a.bytesPerSecond() ? b : a).orElseThrow();
-        boolean grow = previous == null
-                || limit < peak.limit()
-                || window.bytesPerSecond() > previous.bytesPerSecond() * (1 + settings.margin())
-                || ++holds >= settings.probeAfter();
-        if (grow) {
+        if (limit < peak.limit() || faster || ++holds >= settings.probeAfter()) {
             limit++;
             holds = 0;
         }
@@ -134,5 +165,6 @@ final class AimdLimit {
         samples = 0;
         bytes = 0;
         nanos = 0;
+        limited = false;
     }
 }

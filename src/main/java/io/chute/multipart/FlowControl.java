@@ -18,8 +18,8 @@ public final class FlowControl {
     private final AtomicLong throttled = new AtomicLong();
 
     public FlowControl(AdaptiveGate parts, AdaptiveGate files, ByteBudget bytes) {
-        this.parts = parts;
-        this.files = files;
+        this.parts = parts.named("parts");
+        this.files = files.named("files");
         this.bytes = bytes;
     }
 

@@ -12,7 +12,6 @@ import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
-import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -234,8 +233,8 @@ public final class ObjectUploader {
     }
 
     /**
-     * Continues the checkpointed upload when its part size still fits the plan: the parts S3 and the journal
-     * agree on go into {@code done}. When S3 no longer knows the upload, the object may have completed just before
+     * Continues the checkpointed upload when its part size still fits the plan: the parts S3 holds and the
+     * journal or their own CRC32C prove go into {@code done}. When S3 no longer knows the upload, the object may have completed just before
      * a crash: its proof, if it matches the file; otherwise start over.
      */
     private Resumed resume(ObjectRequest request, FileChannel channel, UploadJournal journal, ResumePoint resume,
@@ -247,7 +246,7 @@ public final class ObjectUploader {
         MultipartSession session = new MultipartSession(request.bucket(), request.key(), resume.uploadId(), plan,
                 resume.fullObjectChecksum());
         try {
-            done.putAll(reconcile(session, resume.journaledParts(), request.options().expectedBucketOwner()));
+            done.putAll(reconcile(request, channel, session, resume.journaledParts()));
             journal.resumed(session, done.values());
             return new Resumed(session, null);
         } catch (NoSuchUploadException gone) {
@@ -310,34 +309,17 @@ public final class ObjectUploader {
         return new MultipartSession(request.bucket(), request.key(), uploadId, plan, fullObjectChecksum);
     }
 
-    /** Parts that both the journal and S3 hold with the same size and ETag (and CRC32C where S3 lists one). */
-    private Map<Integer, CompletedPart> reconcile(MultipartSession session, Map<Integer, CompletedPart> journaled,
-                                                  String expectedBucketOwner) {
-        Map<Integer, Part> listed = PartLister.listAll(s3, session, expectedBucketOwner);
-        Map<Integer, CompletedPart> trusted = new ConcurrentSkipListMap<>();
-        long resent = 0;
-        for (Part part : listed.values()) {
-            CompletedPart mine = journaled.get(part.partNumber());
-            boolean agrees = mine != null && mine.sizeInBytes() == part.size()
-                    && mine.etag().equals(ObjectVerifier.unquote(part.eTag()))
-                    && (part.checksumCRC32C() == null || part.checksumCRC32C().equals(mine.crc32c()))
-                    && part.partNumber() <= session.plan().partCount()
-                    && mine.sizeInBytes() == session.plan().lengthOf(part.partNumber());
-            if (agrees) {
-                trusted.put(part.partNumber(), mine);
-            } else {
-                resent += part.size();
-            }
-        }
-        for (CompletedPart mine : journaled.values()) {
-            if (!listed.containsKey(mine.partNumber())) {
-                resent += mine.sizeInBytes();
-            }
-        }
-        listener.bytesResent(resent);
-        LOG.infof("%sbucket=%s key=%s uploadId=%s resuming: %d of %d parts already in S3", context(), session.bucket(),
-                session.key(), session.uploadId(), trusted.size(), session.plan().partCount());
-        return trusted;
+    /** The parts S3 already holds and need not be sent again (see {@link PartReconciler}); counts what will be. */
+    private Map<Integer, CompletedPart> reconcile(ObjectRequest request, FileChannel channel, MultipartSession session,
+                                                  Map<Integer, CompletedPart> journaled) throws IOException {
+        PartReconciler.Result result = PartReconciler.reconcile(s3, channel, session, journaled,
+                request.options().expectedBucketOwner(), needsMd5(request));
+        listener.bytesResent(result.resentBytes());
+        LOG.infof("%sbucket=%s key=%s uploadId=%s resuming: %d of %d parts already in S3 (%d of them not yet"
+                        + " checkpointed, proven by their CRC32C); %d bytes S3 or the checkpoint held are sent again",
+                context(), session.bucket(), session.key(), session.uploadId(), result.trusted().size(),
+                session.plan().partCount(), result.provenByChecksum(), result.resentBytes());
+        return result.trusted();
     }
 
     /**

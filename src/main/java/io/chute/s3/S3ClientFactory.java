@@ -28,7 +28,8 @@ import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider
 /**
  * Builds S3 clients from an effective {@link S3Connection} ({@code chute.s3.*} with a rule's overrides; not
  * {@code quarkus.s3.*}): region, endpoint override, path-style, credentials (wrapped in a
- * {@link ReportingCredentialsProvider}), and the pooled Apache HTTP client (keep-alive, pool size, timeouts). Request checksums are
+ * {@link ReportingCredentialsProvider}), and the pooled Apache HTTP client (keep-alive, pool size, timeouts; no
+ * {@code Expect: 100-continue} round trip for small bodies, see {@link ExpectContinueBySize}). Request checksums are
  * WHEN_REQUIRED because Chute sends its own CRC32C and MD5 on every data call; S3 clones reject some of the
  * SDK's default trailers. The caller owns and closes the client.
  */
@@ -67,7 +68,9 @@ public final class S3ClientFactory {
                 .maxConnections(settings.maxConnections())
                 .connectionTimeout(settings.connectTimeout())
                 .socketTimeout(settings.readTimeout())
-                .tcpKeepAlive(true);
+                .tcpKeepAlive(true)
+                // Apache adds no Expect header of its own; ExpectContinueBySize decides per request.
+                .expectContinueEnabled(false);
         S3ClientBuilder builder = S3Client.builder()
                 .httpClientBuilder(tls(http, settings))
                 .region(Region.of(settings.region()))
@@ -81,6 +84,7 @@ public final class S3ClientFactory {
         }
         // One override configuration: a second overrideConfiguration(...) call would replace the first.
         builder.overrideConfiguration(o -> {
+            o.addExecutionInterceptor(new ExpectContinueBySize());
             o.addExecutionInterceptor(new StatusObservingInterceptor(onStatus));
             if (!settings.apiCallAttemptTimeout().isZero()) {
                 o.apiCallAttemptTimeout(settings.apiCallAttemptTimeout());

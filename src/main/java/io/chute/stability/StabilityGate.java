@@ -24,7 +24,10 @@ import java.util.function.Predicate;
  * does not make it stable early):
  * <ul>
  * <li>quiet-period mode: its identity (size, mtime, file key) stayed unchanged for the rule's quiet period;</li>
- * <li>marker mode: its marker ({@code x.done}) exists and its identity was unchanged between two ticks.</li>
+ * <li>marker mode: its marker ({@code x.done}) exists and its identity was unchanged between two ticks;</li>
+ * <li>rename mode ({@code stability: rename}, the operator's declaration that writers rename finished files
+ *     into place): at the first tick that reads its identity, or, once it was seen changing, when its identity
+ *     was unchanged between two ticks.</li>
  * </ul>
  * A file still not stable after the rule's max-stabilize is reported once (log, listener) and kept tracked.
  * <p>
@@ -139,10 +142,13 @@ public final class StabilityGate {
                 LOG.debugf("rule=%s path=%s not readable yet: %s", rule.name(), t.seen.path(), e);
                 continue;
             }
-            if (!current.equals(t.identity)) {
+            boolean firstLook = t.identity == null;
+            boolean changed = !current.equals(t.identity);
+            if (changed) {
                 t.identity = current;
                 t.unchangedSince = now;
-            } else if (ready(t, now)) {
+            }
+            if ((!changed || (firstLook && rule.trustsVisibleFiles())) && ready(t, now)) {
                 if (!CandidateFilter.admits(rule, t.seen.path())) {
                     it.remove(); // replaced by a link or special file since it was seen
                     dropped.accept(t.seen);
@@ -161,6 +167,9 @@ public final class StabilityGate {
         DropRule rule = t.seen.rule();
         if (rule.marker().isPresent()) {
             return Files.exists(rule.markerOf(t.seen.path()).orElseThrow());
+        }
+        if (rule.trustsVisibleFiles()) {
+            return true;
         }
         return Duration.between(t.unchangedSince, now).compareTo(rule.quietPeriod()) >= 0;
     }

@@ -22,16 +22,23 @@ class AimdLimitTest {
 
     private final ManualClock clock = new ManualClock();
 
+    /** A limit that starts at its maximum and has left slow start (the additive rules under test). */
     private AimdLimit limit(int max) {
-        return new AimdLimit(new AimdLimit.Settings(max, Duration.ofSeconds(2), Duration.ofSeconds(1), 0.05, 2.0,
-                3, 10), clock);
+        return limit(max, max);
+    }
+
+    private AimdLimit limit(int initial, int max) {
+        return new AimdLimit(new AimdLimit.Settings(initial, max, Duration.ofSeconds(2), Duration.ofSeconds(1), 0.05,
+                2.0, 3, 10), clock);
     }
 
     /**
-     * One window at the current limit: {@code 2 × limit} (at least 4) sends of {@code bytes} each taking
-     * {@code took}, spread over just over a second, so throughput is proportional to {@code bytes}.
+     * One window at the current limit in which senders waited for permits: {@code 2 × limit} (at least 4) sends
+     * of {@code bytes} each taking {@code took}, spread over just over a second, so throughput is proportional to
+     * {@code bytes}.
      */
     private void window(AimdLimit limit, long bytes, Duration took) {
+        limit.limitReached();
         int samples = Math.max(4, 2 * limit.limit());
         for (int i = 0; i < samples - 1; i++) {
             limit.succeeded(bytes, took);
@@ -46,8 +53,95 @@ class AimdLimitTest {
     }
 
     @Test
-    void startsAtTheConfiguredMaximum_soABurstIsNotSlowedByASlowStart() {
-        assertThat(limit(8).limit()).isEqualTo(8);
+    void startsAtItsStartingPoint_withinOneAndTheCeiling() {
+        assertThat(limit(8, 64).limit()).isEqualTo(8);
+        assertThat(limit(100, 64).limit()).isEqualTo(64);
+        assertThat(limit(0, 64).limit()).isEqualTo(1);
+    }
+
+    @Test
+    void slowStart_doublesPerWindowWhileThroughputGrows_upToTheCeiling() {
+        AimdLimit limit = limit(4, 48);
+        Duration rtt = Duration.ofMillis(80);
+        int expected = 4;
+        for (int expectedNext : new int[] {8, 16, 32, 48, 48}) {
+            assertThat(limit.limit()).isEqualTo(expected);
+            windowOfFixedLatency(limit, 64 * 1024, rtt);
+            expected = expectedNext;
+        }
+        assertThat(limit.limit()).as("never above the ceiling").isEqualTo(48);
+    }
+
+    @Test
+    void underAFixedAddedLatency_theLimitGrowsUntilTheLinkIsFull_thenHolds() {
+        AimdLimit limit = limit(2, 64);
+        // each send waits out 40 ms of path; the link carries at most 12 sends' worth at a time
+        for (int i = 0; i < 12; i++) {
+            windowOfFixedLatency(limit, 64 * 1024, Duration.ofMillis(40), 12);
+        }
+        assertThat(limit.limit()).as("grew from 2 while throughput did, then only probes by one now and then")
+                .isGreaterThanOrEqualTo(12).isLessThanOrEqualTo(40);
+    }
+
+    @Test
+    void slowStart_endsAtTheFirstWindowWithoutMoreThroughput() {
+        AimdLimit limit = limit(4, 64);
+        windowOfTotal(limit, 40 * MIB, TOOK);
+        assertThat(limit.limit()).as("no earlier window: double").isEqualTo(8);
+        windowOfTotal(limit, 40 * MIB, TOOK);
+        assertThat(limit.limit()).as("flat: slow start ends, the limit holds").isEqualTo(8);
+        windowOfTotal(limit, 40 * MIB * 2, TOOK);
+        assertThat(limit.limit()).as("after slow start, growth is by one").isEqualTo(9);
+    }
+
+    @Test
+    void windowsInWhichNobodyWaitedForAPermit_neverGrowTheLimit() {
+        AimdLimit limit = limit(4, 64);
+        for (long total = 10 * MIB; total < 100 * MIB; total *= 2) {
+            for (int i = 0; i < 7; i++) {
+                limit.succeeded(total / 8, TOOK);
+            }
+            clock.advance(Duration.ofSeconds(1));
+            limit.succeeded(total / 8, TOOK);
+        }
+        assertThat(limit.limit()).as("the senders, not the limit, set the pace").isEqualTo(4);
+    }
+
+    @Test
+    void slowDown_duringSlowStart_halvesAndEndsSlowStart() {
+        AimdLimit limit = limit(8, 64);
+        windowOfFixedLatency(limit, 64 * 1024, Duration.ofMillis(40));
+        assertThat(limit.limit()).isEqualTo(16);
+
+        assertThat(limit.overloaded()).isTrue();
+        assertThat(limit.limit()).isEqualTo(8);
+        windowOfFixedLatency(limit, 64 * 1024, Duration.ofMillis(40));
+        assertThat(limit.limit()).as("after a decrease it grows by one per window at most, never doubles")
+                .isBetween(8, 9);
+    }
+
+    /**
+     * One window of sends that each take {@code rtt} whatever the concurrency (a long path, nothing queues):
+     * {@code limit} sends in flight complete {@code limit} sends per round trip.
+     */
+    private void windowOfFixedLatency(AimdLimit limit, long bytes, Duration rtt) {
+        windowOfFixedLatency(limit, bytes, rtt, Integer.MAX_VALUE);
+    }
+
+    /** As above on a link that carries at most {@code linkSends} sends per round trip: more only queue. */
+    private void windowOfFixedLatency(AimdLimit limit, long bytes, Duration rtt, int linkSends) {
+        int inFlight = limit.limit();
+        int perRound = Math.min(inFlight, linkSends);
+        Duration took = rtt.multipliedBy(inFlight).dividedBy(perRound);
+        limit.limitReached();
+        int rounds = 0;
+        for (int sent = 0; sent < Math.max(4, inFlight) || rounds * rtt.toMillis() < 1000; sent += perRound) {
+            clock.advance(rtt);
+            rounds++;
+            for (int i = 0; i < perRound; i++) {
+                limit.succeeded(bytes, took);
+            }
+        }
     }
 
     @Test
@@ -166,7 +260,7 @@ class AimdLimitTest {
 
     @Test
     void withoutTheLatencyRule_slowerWindowsAreNoOverload() {
-        AimdLimit limit = new AimdLimit(new AimdLimit.Settings(8, Duration.ofSeconds(2), Duration.ofSeconds(1), 0.05,
+        AimdLimit limit = new AimdLimit(new AimdLimit.Settings(8, 8, Duration.ofSeconds(2), Duration.ofSeconds(1), 0.05,
                 2.0, 3, 10).ignoringLatency(), clock);
         window(limit, MIB, TOOK);
         window(limit, MIB, TOOK.multipliedBy(10));

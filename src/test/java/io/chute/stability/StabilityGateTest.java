@@ -199,4 +199,52 @@ class StabilityGateTest {
         assertThat(handedOver).isEmpty();
         assertThat(gate.trackedCount()).isZero();
     }
+
+    private DropRule renameRule() {
+        TestRules t = TestRules.in(folder);
+        t.quietPeriod = Duration.ofSeconds(5);
+        t.maxStabilize = Duration.ofMinutes(10);
+        t.stability = io.chute.config.ChuteConfig.Stability.RENAME;
+        return t.build();
+    }
+
+    @Test
+    void renameMode_handsAFileOverAtTheFirstTickThatSeesIt_withoutWaitingForTheQuietPeriod() throws Exception {
+        Path file = Files.writeString(folder.resolve("renamed-into-place.bin"), "complete");
+        gate.track(new FileSeen(renameRule(), file));
+
+        advance(Duration.ofMillis(250));
+
+        assertThat(handedOver).extracting(StableFile::path).containsExactly(file);
+    }
+
+    @Test
+    void quietPeriodMode_byContrast_keepsTheSameFileAtTheFirstTick() throws Exception {
+        Path file = Files.writeString(folder.resolve("written-in-place.bin"), "maybe complete");
+        gate.track(new FileSeen(rule(Duration.ofSeconds(5)), file));
+
+        advance(Duration.ofMillis(250));
+        advance(Duration.ofMillis(250));
+
+        assertThat(handedOver).isEmpty();
+        assertThat(gate.trackedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void renameMode_aFileSeenChanging_waitsUntilItIsUnchangedBetweenTwoTicks() throws Exception {
+        Path file = Files.writeString(folder.resolve("grows.bin"), "a");
+        accepting.set(false); // the first look finds it ready, but the queue is full
+        gate.track(new FileSeen(renameRule(), file));
+        advance(Duration.ofMillis(250));
+        accepting.set(true);
+
+        Files.writeString(file, "ab");
+        Files.setLastModifiedTime(file, FileTime.from(now.plusSeconds(1)));
+        advance(Duration.ofMillis(250));
+        assertThat(handedOver).as("seen changing: not handed over on this tick").isEmpty();
+
+        advance(Duration.ofMillis(250));
+        assertThat(handedOver).extracting(StableFile::path).containsExactly(file);
+        assertThat(handedOver.get(0).identity().sizeInBytes()).isEqualTo(2);
+    }
 }

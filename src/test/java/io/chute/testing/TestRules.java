@@ -1,5 +1,6 @@
 package io.chute.testing;
 
+import io.chute.config.ChuteConfig;
 import io.chute.config.ChuteConfig.AfterUpload;
 import io.chute.config.ChuteConfig.Symlinks;
 import io.chute.config.ChuteConfig.WatchMode;
@@ -28,6 +29,7 @@ public final class TestRules {
     public String marker;
     public Duration maxStabilize = Duration.ofHours(1);
     public Symlinks symlinks = Symlinks.SKIP;
+    public ChuteConfig.Stability stability = ChuteConfig.Stability.QUIET_PERIOD;
     public AfterUpload afterUpload = AfterUpload.KEEP;
     public Path archiveDir;
     public Integer maxAttempts;
@@ -42,7 +44,7 @@ public final class TestRules {
 
     public DropRule build() {
         return new DropRule(name, folder, bucket, prefix, key, recursive, List.of(), List.of(), quietPeriod,
-                watchMode, pollInterval, Optional.ofNullable(marker), maxStabilize, symlinks, afterUpload,
+                watchMode, pollInterval, Optional.ofNullable(marker), stability, maxStabilize, symlinks, afterUpload,
                 Optional.ofNullable(archiveDir), Optional.empty(), Optional.ofNullable(maxAttempts), metadata,
                 target);
     }
