@@ -177,7 +177,11 @@ class PackagedDaemonIT {
                 assertThat(first.sigterm(Duration.ofSeconds(40))).as("exit status after SIGTERM").isIn(0, 143);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the 20 s grace plus the JVM's exit")
                         .isLessThan(Duration.ofSeconds(35));
-                assertThat(first.logText()).contains("Chute stopped");
+                String log = first.logText();
+                assertThat(log).contains("Chute stopped");
+                String shutdown = log.substring(log.indexOf("Chute stopping"), log.indexOf("Chute stopped"));
+                assertThat(shutdown).as("stages stop in flow order: nothing refused or failing while workers drain")
+                        .doesNotContain("RejectedExecutionException").doesNotContain(" ERROR ");
             }
             assertThat(sidecar).exists();
             assertThat(client.listMultipartUploads(b -> b.bucket(BUCKET)).uploads())
