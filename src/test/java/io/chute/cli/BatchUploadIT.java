@@ -7,6 +7,8 @@ import io.chute.testing.Files2;
 import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess.Kind;
 import io.chute.testing.SharedS3Servers;
+import io.chute.testing.WireMockS3;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.headRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -119,9 +127,22 @@ class BatchUploadIT {
         assertThat(objects.get("batch/big/six.bin").eTag()).as("a multipart ETag").contains("-");
         assertThat(first.stderr()).contains("batch: 500/500 files");
 
-        CliProcess rerun = CliProcess.start(config, tmp.resolve("logs"), List.of(), "upload", root.toString(),
-                "s3://" + bucket + "/batch/", "--skip-existing", "--json");
-        assertThat(rerun.waitForExit(Duration.ofMinutes(5))).as(rerun.transcript()).isZero();
+        // The rerun talks to S3Mock through a WireMock proxy that counts what arrives at the server.
+        WireMockServer counter = WireMockS3.start();
+        CliProcess rerun;
+        try {
+            counter.stubFor(any(anyUrl()).willReturn(aResponse().proxiedFrom(s3.endpoint().toString())));
+            Path viaProxy = Files.writeString(tmp.resolve("via-proxy.yaml"), Files.readString(config)
+                    .replace(s3.endpoint().toString(), counter.baseUrl()));
+            rerun = CliProcess.start(viaProxy, tmp.resolve("logs"), List.of(), "upload", root.toString(),
+                    "s3://" + bucket + "/batch/", "--skip-existing", "--json");
+            assertThat(rerun.waitForExit(Duration.ofMinutes(5))).as(rerun.transcript()).isZero();
+            assertThat(counter.findAll(headRequestedFor(anyUrl()))).as("one HeadObject per file").hasSize(500);
+            assertThat(counter.findAll(putRequestedFor(anyUrl()))).as("PUTs at the server").isEmpty();
+            assertThat(counter.findAll(postRequestedFor(anyUrl()))).as("POSTs at the server").isEmpty();
+        } finally {
+            counter.stop();
+        }
         JsonNode again = JSON.readTree(rerun.stdout());
         assertThat(again.get("uploaded").asInt()).isZero();
         assertThat(again.get("skippedExisting").asInt()).isEqualTo(500);
