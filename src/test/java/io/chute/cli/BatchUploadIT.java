@@ -167,12 +167,14 @@ class BatchUploadIT {
         Map<String, S3Object> before = stored(bucket);
         assertThat(before.size()).isBetween(200, 203);
         long missingBytes = 0;
+        int missingSmallFiles = 0;
         try (var files = Files.walk(root)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                         && !f.getFileName().toString().endsWith(".upload_state")
                         && !before.containsKey("batch/" + root.relativize(f))) {
                     missingBytes += Files.size(f);
+                    missingSmallFiles += Files.size(f) < 5 * MIB ? 1 : 0;
                 }
             }
         }
@@ -183,9 +185,22 @@ class BatchUploadIT {
         }
         Instant rerunStarted = Instant.now();
 
-        CliProcess rerun = CliProcess.start(config, tmp.resolve("logs"), List.of(), "upload", root.toString(), target,
-                "--json");
-        assertThat(rerun.waitForExit(Duration.ofMinutes(5))).as(rerun.transcript()).isZero();
+        WireMockServer counter = WireMockS3.start(); // counts the rerun's requests on their way to S3Mock
+        CliProcess rerun;
+        try {
+            counter.stubFor(any(anyUrl()).willReturn(aResponse().proxiedFrom(s3.endpoint().toString())));
+            Path viaProxy = Files.writeString(tmp.resolve("via-proxy.yaml"), Files.readString(config)
+                    .replace(s3.endpoint().toString(), counter.baseUrl()));
+            rerun = CliProcess.start(viaProxy, tmp.resolve("logs"), List.of(), "upload", root.toString(), target,
+                    "--json");
+            assertThat(rerun.waitForExit(Duration.ofMinutes(5))).as(rerun.transcript()).isZero();
+            assertThat(counter.findAll(putRequestedFor(anyUrl())).stream()
+                    .filter(r -> !r.getUrl().contains("uploadId=")).count())
+                    .as("PutObject requests at the server: one per small file missing after the kill")
+                    .isEqualTo(missingSmallFiles);
+        } finally {
+            counter.stop();
+        }
 
         JsonNode summary = JSON.readTree(rerun.stdout());
         assertThat(summary.get("bytesSent").asLong()).as("only the files not stored before the kill are sent")
