@@ -1,5 +1,6 @@
 package io.chute.checkpoint;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import org.jboss.logging.Logger;
@@ -32,12 +33,28 @@ public final class UploadLedger {
     private static final Logger LOG = Logger.getLogger(UploadLedger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One upload as the ledger knows it; {@code uploadId} is null while only the intent is recorded. */
+    /**
+     * One upload as the ledger knows it; {@code uploadId} is null while only the intent is recorded.
+     * {@code expires} is set only for an upload handed out as presigned URLs ({@code chute presign multipart}):
+     * it has no source file or sidecar, and the janitor leaves it alone until that instant.
+     */
     @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Entry(String op, String ref, String at, String endpoint, String bucket, String key,
-                        String uploadId, String path) {
+                        String uploadId, String path, String expires) {
+
+        public Entry(String op, String ref, String at, String endpoint, String bucket, String key, String uploadId,
+                     String path) {
+            this(op, ref, at, endpoint, bucket, key, uploadId, path, null);
+        }
+
         public Instant time() {
             return Instant.parse(at);
+        }
+
+        /** The end of a presigned upload's protection; empty for the uploads of files. */
+        public java.util.Optional<Instant> expiry() {
+            return java.util.Optional.ofNullable(expires).map(Instant::parse);
         }
     }
 
@@ -63,6 +80,19 @@ public final class UploadLedger {
     public synchronized void created(String ref, String endpoint, String bucket, String key, String uploadId,
                                      Path source) throws IOException {
         append(new Entry("created", ref, clock.instant().toString(), endpoint, bucket, key, uploadId, source.toString()));
+    }
+
+    /**
+     * Records an upload created for presigned URLs (no source file, no sidecar): the janitor treats it as this
+     * installation's but aborts it only once {@code expires} has passed. Returns its reference.
+     */
+    public synchronized String presigned(String endpoint, String bucket, String key, String uploadId,
+                                         Instant expires) throws IOException {
+        StateDirProbe.check(file.getParent());
+        String ref = UUID.randomUUID().toString();
+        append(new Entry("created", ref, clock.instant().toString(), endpoint, bucket, key, uploadId,
+                "presigned:s3://" + bucket + "/" + key, expires.toString()));
+        return ref;
     }
 
     public synchronized void ended(String ref) throws IOException {

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 @RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = "chute", mixinStandardHelpOptions = true, versionProvider = ChuteCommand.Version.class,
         description = "Watches drop folders and uploads every complete file to S3 (resumable, verified).",
-        subcommands = {RunCommand.class, UploadCommand.class, StatusCommand.class, CleanupCommand.class},
+        subcommands = {RunCommand.class, UploadCommand.class, StatusCommand.class, CleanupCommand.class,
+                PresignCommand.class, UploadsCommand.class},
         usageHelpAutoWidth = true)
 public final class ChuteCommand implements Callable<Integer> {
 

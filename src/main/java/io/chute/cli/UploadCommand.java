@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -41,17 +43,50 @@ import java.util.concurrent.TimeUnit;
  */
 @RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = "upload", mixinStandardHelpOptions = true,
-        description = "Uploads one file to S3 and verifies it; rerun after an interruption to resume.")
+        description = {"Uploads one file, or every file under a directory, to S3 and verifies it; rerun after an "
+                + "interruption to resume.",
+                "A directory: each regular file below it (recursively) goes to PREFIX + its relative path, WORKERS "
+                        + "files at a time; symbolic links (not followed) and special files are skipped with their "
+                        + "reason; two paths mapping to one key (after NFC normalization) both fail. Progress for the "
+                        + "whole batch on stderr, a summary on stdout.",
+                "Exit status: 0 every file uploaded or already present (skipped links and special files do not "
+                        + "count as failures); 1 a file failed (a batch: at least one; each named in the summary); "
+                        + "130 interrupted (rerun to resume); 2 usage error."})
 final class UploadCommand implements Callable<Integer> {
 
     static final String RULE_NAME = "cli-upload";
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The file to upload.")
+    @Parameters(index = "0", paramLabel = "FILE|DIR", description = "The file, or the directory, to upload.")
     Path file;
 
     @Parameters(index = "1", paramLabel = "s3://BUCKET/KEY", converter = S3Uri.Converter.class,
-            description = "Target object; a key ending in / (or none) gets the file's name appended.")
+            description = "Target object; a key ending in / (or none) gets the file's name appended. For a "
+                    + "directory, the key prefix.")
     S3Uri target;
+
+    @Option(names = "--include", paramLabel = "GLOB", description = "Directory only: upload only files matching"
+            + " (repeatable). A glob without / matches the file name at any depth, one with / the path relative to DIR.")
+    List<String> includes = new ArrayList<>();
+
+    @Option(names = "--exclude", paramLabel = "GLOB", description = "Directory only: leave out files matching"
+            + " (repeatable; wins over --include).")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = "--workers", paramLabel = "N", description = "Directory only: files uploaded at once"
+            + " (default: chute.upload.workers, else 8). Parts in flight stay bounded by chute.upload.parts-in-flight.")
+    Integer workers;
+
+    @Option(names = "--skip-existing", description = "Directory only: a file whose key already holds an object of"
+            + " the same size is skipped as present after one HeadObject, without reading the file. (Without it, a"
+            + " file an earlier run of the same command uploaded is skipped by its receipt in chute.state-dir, with"
+            + " no request; an identical object, by size and checksum, is not uploaded again; a different one is not"
+            + " overwritten.)")
+    boolean skipExisting;
+
+    @Option(names = "--json", description = "Directory only: print the summary as JSON {target, uploaded,"
+            + " skippedExisting, skipped: [{path, reason}], failed: [{path, reason}], interrupted, bytesSent, bytesUploadedFiles,"
+            + " seconds, mbPerSecond}.")
+    boolean json;
 
     /** How progress is shown on stderr. */
     @RegisterForReflection
@@ -67,6 +102,9 @@ final class UploadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ChuteConfig config = ChuteCommand.config();
         Path source = file.toAbsolutePath().normalize();
+        if (Files.isDirectory(source, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return uploadDirectory(config, source);
+        }
         if (!Files.isRegularFile(source)) {
             throw new CliFailure(file + ": no such file");
         }
@@ -104,6 +142,63 @@ final class UploadCommand implements Callable<Integer> {
         }
     }
 
+    private int uploadDirectory(ChuteConfig config, Path root) throws Exception {
+        int fileSlots = workers != null ? workers : config.upload().workers().orElse(8);
+        if (fileSlots < 1) {
+            throw new CliFailure("--workers must be at least 1", 2);
+        }
+        BatchUpload batch = new BatchUpload(root, target, includes, excludes, skipExisting,
+                config.stateDir().toAbsolutePath().normalize());
+        java.util.Map<String, Path> files = batch.plan();
+        long totalBytes = 0;
+        for (Path f : files.values()) {
+            totalBytes += Files.size(f);
+        }
+        BatchProgress progress = new BatchProgress(System.err, style(), System::nanoTime);
+        progress.planned(files.size(), totalBytes);
+        long start = System.nanoTime();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "chute-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        try (UploadEngine engine = UploadEngine.open(config, progress, Clock.systemUTC())) {
+            ticker.scheduleAtFixedRate(progress::tick, 2, 2, TimeUnit.SECONDS);
+            CountDownLatch finished = new CountDownLatch(1);
+            Thread onSignal = new Thread(() -> {
+                stopRequested.countDown();
+                engine.objects().stopStartingParts();
+                awaitQuietly(finished, config.shutdown().grace());
+            }, "chute-upload-stop");
+            Runtime.getRuntime().addShutdownHook(onSignal);
+            try {
+                batch.run(files, fileSlots, engine, progress, stable -> {
+                    if (stopRequested.getCount() == 0) {
+                        return new UploadOutcome.Interrupted();
+                    }
+                    try {
+                        forgetCheckpointOfAnotherTarget(engine, stable);
+                        return uploadWithRetries(engine, config.upload(), stable);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return new UploadOutcome.Interrupted();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                progress.finish();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                int status = batch.report(System.out, json, progress.sentThisRun(), totalBytes, seconds);
+                return stopRequested.getCount() == 0 ? 130 : status;
+            } finally {
+                finished.countDown();
+                removeQuietly(onSignal);
+            }
+        } finally {
+            ticker.shutdownNow();
+        }
+    }
+
     /**
      * The daemon's endpoint probe ({@code chute.s3.probe}) for the target bucket, beside a multipart upload (see
      * {@link UploadEngine#probeInBackground}). A small file is not worth the probe's six requests: its MD5 costs
@@ -120,17 +215,26 @@ final class UploadCommand implements Callable<Integer> {
 
     private UploadOutcome uploadWithRetries(UploadEngine engine, ChuteConfig.Upload settings, DropRule rule,
                                             Path source) throws IOException, InterruptedException {
+        StableFile stable = new StableFile(rule, source, FileIdentity.of(source), Clock.systemUTC().instant());
+        forgetCheckpointOfAnotherTarget(engine, stable);
+        return uploadWithRetries(engine, settings, stable);
+    }
+
+    private UploadOutcome uploadWithRetries(UploadEngine engine, ChuteConfig.Upload settings, StableFile first)
+            throws IOException, InterruptedException {
         Backoff backoff = new Backoff(settings.retryBackoff(), settings.retryBackoffMax());
+        DropRule rule = first.rule();
+        Path source = first.path();
         for (int attempt = 1; ; attempt++) {
-            StableFile stable = new StableFile(rule, source, FileIdentity.of(source), Clock.systemUTC().instant());
-            forgetCheckpointOfAnotherTarget(engine, stable);
+            StableFile stable = attempt == 1 ? first
+                    : new StableFile(rule, source, FileIdentity.of(source), Clock.systemUTC().instant());
             UploadOutcome outcome = engine.files().attempt(stable);
             if (!(outcome instanceof UploadOutcome.RetryLater retry) || retry.ruleWide()
                     || attempt >= settings.maxAttempts() || stopRequested.getCount() == 0) {
                 return outcome;
             }
             Duration delay = backoff.delay(attempt);
-            System.err.printf("chute: attempt %d of %d failed (%s: %s); retrying in %s%n", attempt,
+            System.err.printf("chute: %s: attempt %d of %d failed (%s: %s); retrying in %s%n", source, attempt,
                     settings.maxAttempts(), retry.reason().tag(), retry.detail(), Units.duration(delay.toSeconds()));
             if (stopRequested.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
                 return new UploadOutcome.Interrupted();

@@ -22,6 +22,7 @@ import io.chute.throttle.BandwidthLimiter;
 import io.chute.upload.FileUploader;
 import io.chute.upload.OrphanJanitor;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -220,6 +221,24 @@ public final class UploadEngine implements AutoCloseable {
     /** The one bandwidth cap every lane's request bodies draw from. */
     public BandwidthLimiter bandwidth() {
         return bandwidth;
+    }
+
+    /** This installation's record of the multipart uploads it created ({@code <state-dir>/uploads.ledger}). */
+    public UploadLedger ledger() {
+        return ledger;
+    }
+
+    /** The global connection's endpoint id, as the ledger and sidecars record it. */
+    public String endpointId() {
+        return global.endpointId();
+    }
+
+    /**
+     * A presigner of the global connection {@code chute.s3} (same endpoint, region, path-style, credentials as
+     * {@link #s3()}); the caller closes it.
+     */
+    public S3Presigner presigner() {
+        return S3ClientFactory.presigner(global.connection());
     }
 
     public Path stateDir() {

@@ -15,6 +15,8 @@ import software.amazon.awssdk.profiles.ProfileFileSupplier;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -116,6 +118,19 @@ public final class S3ClientFactory {
         public SdkHttpClient buildWithDefaults(AttributeMap serviceDefaults) {
             return http.buildWithDefaults(trustAll.merge(serviceDefaults));
         }
+    }
+
+    /**
+     * A presigner of {@code settings}: the same region, endpoint override, path-style and credentials as
+     * {@link #build}, so presigned URLs address the same store the client does. The caller closes it.
+     */
+    public static S3Presigner presigner(S3Connection settings) {
+        S3Presigner.Builder builder = S3Presigner.builder()
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials(settings))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build());
+        settings.endpoint().ifPresent(builder::endpointOverride);
+        return builder.build();
     }
 
     /** Identifies the endpoint in sidecars, so a checkpoint is never resumed against another store. */

@@ -23,7 +23,8 @@ import java.util.function.Predicate;
  * worker is uploading. At startup (nothing in flight yet) every unreferenced upload is an orphan; the
  * periodic sweep waits until an entry is older than the TTL. Uploads another client owns are never touched:
  * only ledger entries are considered, and for a crash between intent and id only uploads of that exact key
- * initiated around the intent's time.
+ * initiated around the intent's time. An upload handed out as presigned URLs ({@code chute presign multipart})
+ * carries its own expiry in the ledger instead: it is left alone until then, at startup too, and aborted after.
  */
 public final class OrphanJanitor {
 
@@ -70,10 +71,19 @@ public final class OrphanJanitor {
         for (UploadLedger.Entry e : ledger.open()) {
             Path source = Path.of(e.path());
             boolean young = Duration.between(e.time(), now).compareTo(ttl) < 0;
-            if (!endpointId.equals(e.endpoint()) || inFlight.test(source) || (!startup && young)) {
+            if (!endpointId.equals(e.endpoint())) {
                 continue;
             }
-            Optional<String> referenced = referencedUploadId(source);
+            if (e.expiry().isPresent()) {
+                // A presigned upload: clients may still PUT parts until its own expiry, startup or not; after it
+                // nothing references it (no sidecar), so it is an orphan.
+                if (now.isBefore(e.expiry().get())) {
+                    continue;
+                }
+            } else if (inFlight.test(source) || (!startup && young)) {
+                continue;
+            }
+            Optional<String> referenced = e.expiry().isPresent() ? Optional.empty() : referencedUploadId(source);
             if (e.uploadId() != null) {
                 if (referenced.filter(e.uploadId()::equals).isPresent()) {
                     continue;
