@@ -47,6 +47,13 @@ public final class UploaderPool implements AutoCloseable {
         default void quarantined(StableFile file, String reason) {
         }
 
+        /**
+         * The file was left untouched because its path no longer leads to the file found stable inside the rule's
+         * folder; {@code reason} is {@code outside_root} or {@code identity_changed}.
+         */
+        default void kept(StableFile file, String reason) {
+        }
+
         /** The file waits without a request for its rule's pause to end, then goes back to the gate. */
         default void waitingForRule(StableFile file, UploadOutcome.RetryLater pause, Duration delay) {
         }
