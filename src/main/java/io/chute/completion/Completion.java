@@ -60,7 +60,7 @@ public final class Completion {
             receipts.record(file.rule().name(), file.path(), file.identity(), proof, clock.instant());
         }
         CrashPoint.AFTER_RECEIPT.reached();
-        finish(file.rule(), file.path(), file.identity().fileKey());
+        finish(file.rule(), file.path(), file.identity());
     }
 
     /**
@@ -72,18 +72,18 @@ public final class Completion {
     }
 
     /**
-     * Applies the post-action to the file found stable with {@code expectedFileKey} (null: not known) and removes
+     * Applies the post-action to the file found stable with {@code expected} (null: not known) and removes
      * the sidecar. Delete and move go through the rule's folder, following no link
      * ({@link SourceFolder}); a file outside it, or another file under the name, throws
      * {@link SourceFolder.RefusedException} and is left untouched, its sidecar too.
      */
-    public void finish(DropRule rule, Path file, String expectedFileKey) throws IOException {
+    public void finish(DropRule rule, Path file, FileIdentity expected) throws IOException {
         AfterUpload action = rule.afterUpload();
         SourceFolder source = SourceFolder.of(rule);
         switch (action) {
-            case KEEP -> source.check(file, expectedFileKey);
-            case DELETE -> source.delete(file, expectedFileKey);
-            case MOVE -> moveInto(archiveDirNow(rule.archiveDir().orElseThrow()), rule, file, expectedFileKey);
+            case KEEP -> source.check(file, expected);
+            case DELETE -> source.delete(file, expected);
+            case MOVE -> moveInto(archiveDirNow(rule.archiveDir().orElseThrow()), rule, file, expected);
         }
         CrashPoint.AFTER_POST_ACTION.reached();
         if (action != AfterUpload.KEEP) {
@@ -101,13 +101,13 @@ public final class Completion {
     }
 
     /**
-     * Moves a file into quarantine, through the rule's folder and only while it still has {@code expectedFileKey}
+     * Moves a file into quarantine, through the rule's folder and only while it still has {@code expected}
      * (null: any file inside the folder), with a {@code .reason} file beside it.
      */
-    public Path quarantine(DropRule rule, Path file, String expectedFileKey, String reason, int attempts)
+    public Path quarantine(DropRule rule, Path file, FileIdentity expected, String reason, int attempts)
             throws IOException {
         Path dir = rule.quarantineDir().orElse(stateDir.resolve("quarantine").resolve(rule.name()));
-        Path target = moveInto(dir, rule, file, expectedFileKey);
+        Path target = moveInto(dir, rule, file, expected);
         String text = "file: " + file + "\nrule: " + rule.name() + "\nattempts: " + attempts + "\nwhen: "
                 + clock.instant() + "\nreason: " + reason + "\n";
         writeWhole(target.resolveSibling(target.getFileName() + ".reason"), text);
@@ -150,7 +150,7 @@ public final class Completion {
      * {@code dir}; the relative path is resolved as a path, not as text, so names that are not valid UTF-8 keep
      * their bytes.
      */
-    private Path moveInto(Path dir, DropRule rule, Path file, String expectedFileKey) throws IOException {
+    private Path moveInto(Path dir, DropRule rule, Path file, FileIdentity expected) throws IOException {
         Path relative = rule.folder().relativize(file.toAbsolutePath().normalize());
         Path target = dir.resolve(relative);
         Files.createDirectories(target.getParent());
@@ -158,7 +158,7 @@ public final class Completion {
             target = target.resolveSibling(target.getFileName() + "." + clock.millis());
         }
         try {
-            SourceFolder.of(rule).moveTo(file, expectedFileKey, target);
+            SourceFolder.of(rule).moveTo(file, expected, target);
         } catch (NoSuchFileException alreadyMoved) {
             return target; // already moved before a crash
         }

@@ -21,7 +21,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -30,8 +29,8 @@ import java.util.Set;
  * unlinkat relative to a held directory, each opened with no-follow), so a directory of the drop folder replaced
  * by a symbolic link to somewhere else is refused instead of followed. A final symbolic link is followed only
  * under {@code symlinks: follow-inside-root}, and then re-resolved at each use (never trusted from discovery):
- * its real target must still lie inside the folder. Open, delete and move also compare the file key (device and
- * inode) with the one recorded when the file was found stable; a different file under the same name is refused.
+ * its real target must still lie inside the folder. Open, delete and move also compare the file's identity (size,
+ * modification time, device and inode) with the one recorded when the file was found stable; a different file under the same name is refused.
  * <p>
  * Refusals are {@link RefusedException}s with a {@link Refusal} reason; other I/O errors pass through.
  */
@@ -99,22 +98,23 @@ public final class SourceFolder {
     }
 
     /**
-     * Opens {@code file} for reading through the folder, the last component with no-follow; refused when its file
-     * key is not {@code expectedFileKey} (checked before and after the open).
+     * Opens {@code file} for reading through the folder, the last component with no-follow; refused when its
+     * identity (size, modification time, device and inode) is not {@code expected} (checked before and after the
+     * open).
      */
-    public FileChannel open(Path file, String expectedFileKey) throws IOException {
+    public FileChannel open(Path file, FileIdentity expected) throws IOException {
         return within(file, (dir, name, root) -> {
             Target t = resolve(dir, name, root, file);
             if (t.redirected != null) {
-                return t.redirected.open(t.redirectedFile, expectedFileKey);
+                return t.redirected.open(t.redirectedFile, expected);
             }
             if (!t.attrs.isRegularFile()) {
                 throw new FileIdentity.NotRegularFileException(file);
             }
-            expectKey(file, t.attrs, expectedFileKey);
+            expectKey(file, t.attrs, expected);
             FileChannel channel = channelOf(dir, name, root, file);
             try {
-                expectKey(file, attributes(dir, name), expectedFileKey);
+                expectKey(file, attributes(dir, name), expected);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -123,14 +123,14 @@ public final class SourceFolder {
         });
     }
 
-    /** Checks that {@code file} is inside the folder and (when given) still has {@code expectedFileKey}. */
-    public void check(Path file, String expectedFileKey) throws IOException {
+    /** Checks that {@code file} is inside the folder and (when given) still has {@code expected}. */
+    public void check(Path file, FileIdentity expected) throws IOException {
         within(file, (dir, name, root) -> {
             Target t = resolve(dir, name, root, file);
             if (t.redirected != null) {
-                t.redirected.check(t.redirectedFile, expectedFileKey);
-            } else if (expectedFileKey != null) {
-                expectKey(file, t.attrs, expectedFileKey);
+                t.redirected.check(t.redirectedFile, expected);
+            } else if (expected != null) {
+                expectKey(file, t.attrs, expected);
             }
             return null;
         });
@@ -138,16 +138,16 @@ public final class SourceFolder {
 
     /**
      * Deletes {@code file} (a followed link: the link itself, after its target was checked) if it is still the
-     * file with {@code expectedFileKey} (null: any file); returns false if there was none.
+     * file with {@code expected} (null: any file); returns false if there was none.
      */
-    public boolean delete(Path file, String expectedFileKey) throws IOException {
+    public boolean delete(Path file, FileIdentity expected) throws IOException {
         try {
             return within(file, (dir, name, root) -> {
                 Target t = resolve(dir, name, root, file);
                 if (t.redirected != null) {
-                    t.redirected.check(t.redirectedFile, expectedFileKey);
-                } else if (expectedFileKey != null) {
-                    expectKey(file, t.attrs, expectedFileKey);
+                    t.redirected.check(t.redirectedFile, expected);
+                } else if (expected != null) {
+                    expectKey(file, t.attrs, expected);
                 }
                 if (dir != null) {
                     dir.deleteFile(name);
@@ -182,17 +182,17 @@ public final class SourceFolder {
     }
 
     /**
-     * Moves {@code file} (still holding {@code expectedFileKey}, null: any) to {@code target}, whose folder must
+     * Moves {@code file} (still holding {@code expected}, null: any) to {@code target}, whose folder must
      * exist: a rename relative to the held directories, or a copy of the opened file and an unlink when the
      * target is on another file system. A followed link is moved as the link.
      */
-    public void moveTo(Path file, String expectedFileKey, Path target) throws IOException {
+    public void moveTo(Path file, FileIdentity expected, Path target) throws IOException {
         within(file, (dir, name, root) -> {
             Target t = resolve(dir, name, root, file);
             if (t.redirected != null) {
-                t.redirected.check(t.redirectedFile, expectedFileKey);
-            } else if (expectedFileKey != null) {
-                expectKey(file, t.attrs, expectedFileKey);
+                t.redirected.check(t.redirectedFile, expected);
+            } else if (expected != null) {
+                expectKey(file, t.attrs, expected);
             }
             if (dir == null) {
                 Files.move(root, target, StandardCopyOption.ATOMIC_MOVE);
@@ -334,16 +334,15 @@ public final class SourceFolder {
         throw new IOException(file + ": the platform's directory streams give no positional reads");
     }
 
-    private static void expectKey(Path file, BasicFileAttributes attrs, String expectedFileKey)
+    private static void expectKey(Path file, BasicFileAttributes attrs, FileIdentity expected)
             throws RefusedException {
-        if (expectedFileKey == null) {
+        if (expected == null) {
             return;
         }
-        Object key = attrs.fileKey();
-        String now = key == null ? "" : key.toString();
-        if (!Objects.equals(now, expectedFileKey)) {
-            throw new RefusedException(Refusal.IDENTITY_CHANGED, file + " is now another file (file key " + now
-                    + ", was " + expectedFileKey + ")");
+        FileIdentity now = FileIdentity.of(attrs);
+        if (!now.equals(expected)) {
+            throw new RefusedException(Refusal.IDENTITY_CHANGED, file + " is now another file (" + now + ", was "
+                    + expected + ")");
         }
     }
 }

@@ -149,7 +149,9 @@ public final class FileUploader implements Uploader {
         Optional<SourceFolder.RefusedException> refusedBy = refusal(e);
         if (refusedBy.isPresent()) {
             abandon(file, refusedBy.get().getMessage());
-            return kept(refusedBy.get());
+            // another file under the name, inside the folder: a new version, back to the gate like any change
+            return refusedBy.get().reason() == SourceFolder.Refusal.IDENTITY_CHANGED
+                    ? new UploadOutcome.SourceChanged(refusedBy.get().getMessage()) : kept(refusedBy.get());
         }
         UploadOutcome outcome = changedSince(file)
                 ? new UploadOutcome.SourceChanged("source changed during upload (" + e.getMessage() + ")")

@@ -55,7 +55,7 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
 
     @Override
     public Boolean alreadyDone(UploadOutcome.AlreadyDone alreadyDone) {
-        return postAction(() -> wiring.completion().finish(file.rule(), file.path(), file.identity().fileKey()));
+        return postAction(() -> wiring.completion().finish(file.rule(), file.path(), file.identity()));
     }
 
     /** The path no longer leads to the file found stable inside the folder: nothing is done to it. */
@@ -222,7 +222,7 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
         pool.settled(file.path());
         wiring.uploader().apply(file.rule()).abandon(file, "quarantined: " + reason);
         try {
-            wiring.completion().quarantine(file.rule(), file.path(), file.identity().fileKey(), reason, tries);
+            wiring.completion().quarantine(file.rule(), file.path(), file.identity(), reason, tries);
             lifecycle.move(file.path(), FileState.QUARANTINED, reason);
             release();
             wiring.listener().quarantined(file, reason);

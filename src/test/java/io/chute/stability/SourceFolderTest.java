@@ -48,7 +48,7 @@ class SourceFolderTest {
     void open_readsTheInsideFile_whenNothingChanged() throws Exception {
         Path file = Files.writeString(Files.createDirectories(drop.resolve("sub")).resolve("a.txt"), "inside");
         SourceFolder folder = new SourceFolder(drop, false);
-        String key = FileIdentity.of(file).fileKey();
+        FileIdentity key = FileIdentity.of(file);
 
         try (FileChannel channel = folder.open(file, key)) {
             assertThat(read(channel)).isEqualTo("inside");
@@ -60,14 +60,14 @@ class SourceFolderTest {
     void open_refusesOutsideRoot_whenASubFolderBecameALinkToAnOutsideFolder() throws Exception {
         Path file = Files.writeString(Files.createDirectories(drop.resolve("sub")).resolve("a.txt"), "inside");
         SourceFolder folder = new SourceFolder(drop, false);
-        String key = FileIdentity.of(file).fileKey();
+        FileIdentity key = FileIdentity.of(file);
         swapSubForLink();
 
         assertThatThrownBy(() -> folder.open(file, key)).isInstanceOfSatisfying(SourceFolder.RefusedException.class,
                 e -> assertThat(e.reason()).isEqualTo(SourceFolder.Refusal.OUTSIDE_ROOT));
         assertThatThrownBy(() -> folder.identity(file)).isInstanceOf(SourceFolder.RefusedException.class);
         // even with no identity to compare (the key that came with the outside file), nothing is followed
-        String outsideKey = FileIdentity.of(outside.resolve("a.txt")).fileKey();
+        FileIdentity outsideKey = FileIdentity.of(outside.resolve("a.txt"));
         assertThatThrownBy(() -> folder.open(file, outsideKey)).isInstanceOf(SourceFolder.RefusedException.class);
     }
 
@@ -93,7 +93,7 @@ class SourceFolderTest {
     @Test
     void delete_refusesIdentityChanged_whenTheNameNowHoldsAnotherFile() throws Exception {
         Path file = Files.writeString(drop.resolve("a.txt"), "first");
-        String key = FileIdentity.of(file).fileKey();
+        FileIdentity key = FileIdentity.of(file);
         Path replacement = Files.writeString(drop.resolve("new.tmp"), "second");
         Files.move(replacement, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         SourceFolder folder = new SourceFolder(drop, false);
@@ -103,7 +103,7 @@ class SourceFolderTest {
         assertThatThrownBy(() -> folder.open(file, key)).isInstanceOf(SourceFolder.RefusedException.class);
         assertThat(file).hasContent("second");
 
-        assertThat(folder.delete(file, FileIdentity.of(file).fileKey())).isTrue();
+        assertThat(folder.delete(file, FileIdentity.of(file))).isTrue();
         assertThat(file).doesNotExist();
         assertThat(folder.delete(file, null)).as("already gone").isFalse();
     }
@@ -113,7 +113,7 @@ class SourceFolderTest {
         Path real = Files.writeString(drop.resolve("real.txt"), "inside");
         Path link = Files.createSymbolicLink(drop.resolve("link.txt"), real);
         SourceFolder follow = new SourceFolder(drop, true);
-        String key = FileIdentity.of(link).fileKey();
+        FileIdentity key = FileIdentity.of(link);
         try (FileChannel channel = follow.open(link, key)) {
             assertThat(read(channel)).isEqualTo("inside");
         }
@@ -135,7 +135,7 @@ class SourceFolderTest {
     void moveTo_renamesThroughTheFolder_whenTheFileIsStillTheSame() throws Exception {
         Path file = Files.writeString(Files.createDirectories(drop.resolve("sub")).resolve("a.txt"), "inside");
         Path archive = Files.createDirectories(tmp.resolve("archive"));
-        new SourceFolder(drop, false).moveTo(file, FileIdentity.of(file).fileKey(), archive.resolve("a.txt"));
+        new SourceFolder(drop, false).moveTo(file, FileIdentity.of(file), archive.resolve("a.txt"));
 
         assertThat(file).doesNotExist();
         assertThat(archive.resolve("a.txt")).hasContent("inside");
@@ -147,7 +147,7 @@ class SourceFolderTest {
         Path viaLink = Files.createSymbolicLink(tmp.resolve("drop-link"), drop);
         SourceFolder folder = new SourceFolder(viaLink, false);
 
-        try (FileChannel channel = folder.open(viaLink.resolve("a.txt"), FileIdentity.of(file).fileKey())) {
+        try (FileChannel channel = folder.open(viaLink.resolve("a.txt"), FileIdentity.of(file))) {
             assertThat(read(channel)).isEqualTo("inside");
         }
         assertThatThrownBy(() -> folder.open(outside.resolve("a.txt"), null))
