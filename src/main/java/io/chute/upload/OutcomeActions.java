@@ -66,7 +66,7 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
     }
 
     private void keptUntouched(String reason, String detail, String what) {
-        LOG.warnf("rule=%s path=%s reason=%s %s and left untouched (not deleted, moved or quarantined): %s",
+        LOG.warnf("rule=%s path=%s reason=%s %s; the file is left untouched (not deleted, moved or quarantined): %s",
                 file.rule().name(), file.path(), reason, what, detail);
         pool.settled(file.path());
         release();
@@ -202,7 +202,7 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
                 release();
             }
         } catch (SourceFolder.RefusedException refused) {
-            keptUntouched(refused.reason().tag(), refused.getMessage(), "uploaded, but the post-action was refused");
+            keptUntouched(refused.reason().tag(), refused.getMessage(), "uploaded, but its post-action was refused");
         } catch (StateDirUnavailableException e) {
             return pauseForStateDir(new UploadOutcome.RetryLater(FailureReason.STATE_DIR_UNAVAILABLE, e.getMessage(),
                     e.inStateDir() ? UploadOutcome.RetryLater.Scope.STATE_DIR : UploadOutcome.RetryLater.Scope.RULE));
