@@ -80,7 +80,14 @@ public final class FileUploader implements Uploader {
         if (!now.equals(file.identity())) {
             return new UploadOutcome.SourceChanged("changed since it was found stable");
         }
-        if (completion.alreadyUploaded(file.rule(), file.path(), now).isPresent()) {
+        Optional<io.chute.completion.Receipt> receipt = completion.alreadyUploaded(file.rule(), file.path(), now);
+        if (receipt.isPresent()) {
+            // a kept file holds its key while it is there, also after a restart
+            try {
+                claims.claim(receipt.get().bucket(), receipt.get().key(), file.rule().folder(), file.path());
+            } catch (IOException e) {
+                LOG.debugf("rule=%s path=%s key not claimed: %s", file.rule().name(), file.path(), e);
+            }
             return new UploadOutcome.AlreadyDone();
         }
         try {
