@@ -159,6 +159,12 @@ public final class UploaderPool implements AutoCloseable {
             Thread.currentThread().interrupt(); // the worker loop ends at its next poll
             return false;
         }
+        // The rule may have paused while this worker waited for its permit: then no request either.
+        paused = wiring.ruleHealth().pausedFor(file.rule().name());
+        if (paused.isPresent()) {
+            gate.release();
+            return actions.waitOutPause(paused.get());
+        }
         UploadOutcome outcome;
         long start = System.nanoTime();
         try {

@@ -153,4 +153,22 @@ class SourceFolderTest {
         assertThatThrownBy(() -> folder.open(outside.resolve("a.txt"), null))
                 .isInstanceOf(SourceFolder.RefusedException.class);
     }
+
+    @Test
+    void moveTo_anotherFileSystem_copiesTheOpenedFileAndUnlinksIt() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+                && !Files.getFileStore(shm).equals(Files.getFileStore(tmp)), "no second file system at /dev/shm");
+        Path file = Files.writeString(drop.resolve("far.txt"), "inside");
+        Path archive = Files.createTempDirectory(shm, "chute-archive");
+        try {
+            new SourceFolder(drop, false).moveTo(file, FileIdentity.of(file), archive.resolve("far.txt"));
+
+            assertThat(file).doesNotExist();
+            assertThat(archive.resolve("far.txt")).hasContent("inside");
+        } finally {
+            Files.deleteIfExists(archive.resolve("far.txt"));
+            Files.delete(archive);
+        }
+    }
 }
