@@ -115,7 +115,7 @@ public final class KeyClaims {
         List<Path> twins = new ArrayList<>();
         for (Path other : candidates) {
             Path absolute = other.toAbsolutePath().normalize();
-            if (!absolute.equals(me) && present(absolute) && keyText(folder, absolute).equals(mine)) {
+            if (!absolute.equals(me) && keyText(folder, absolute).equals(mine) && present(absolute)) {
                 twins.add(absolute);
             }
         }
