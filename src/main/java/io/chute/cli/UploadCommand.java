@@ -109,6 +109,9 @@ final class UploadCommand implements Callable<Integer> {
             throw new CliFailure(file + ": no such file");
         }
         String key = target.keyFor(source);
+        // The operator named this file: a link (or a linked folder) on its path is theirs to follow. The key is
+        // fixed above from the name given; the upload reads the real file through its real folder.
+        source = source.toRealPath();
         DropRule rule = DropRule.oneFile(RULE_NAME, source, target.bucket(), key);
         ProgressReporter reporter = new ProgressReporter(System.err, style(), System::nanoTime);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -292,6 +295,9 @@ final class UploadCommand implements Callable<Integer> {
         if (outcome instanceof UploadOutcome.SourceChanged changed) {
             throw new CliFailure(file + " changed while it was being uploaded (" + changed.detail()
                     + "); upload it again once it is complete");
+        }
+        if (outcome instanceof UploadOutcome.Kept kept) {
+            throw new CliFailure(file + " was not read: " + kept.reason() + ": " + kept.detail());
         }
         throw new CliFailure(file + " was removed during the upload");
     }

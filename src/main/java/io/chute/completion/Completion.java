@@ -6,12 +6,15 @@ import io.chute.config.DropRule;
 import io.chute.faults.CrashPoint;
 import io.chute.multipart.ObjectProof;
 import io.chute.stability.FileIdentity;
+import io.chute.stability.SourceFolder;
 import io.chute.stability.StableFile;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
@@ -57,17 +60,30 @@ public final class Completion {
             receipts.record(file.rule().name(), file.path(), file.identity(), proof, clock.instant());
         }
         CrashPoint.AFTER_RECEIPT.reached();
-        finish(file.rule(), file.path());
+        finish(file.rule(), file.path(), file.identity());
     }
 
-    /** Applies the post-action and removes the sidecar; also used to finish work a crash interrupted. */
+    /**
+     * Applies the post-action and removes the sidecar; also used to finish work a crash interrupted. The file
+     * is only checked to be inside the rule's folder (its identity is not known).
+     */
     public void finish(DropRule rule, Path file) throws IOException {
+        finish(rule, file, null);
+    }
+
+    /**
+     * Applies the post-action to the file found stable with {@code expected} (null: not known) and removes
+     * the sidecar. Delete and move go through the rule's folder, following no link
+     * ({@link SourceFolder}); a file outside it, or another file under the name, throws
+     * {@link SourceFolder.RefusedException} and is left untouched, its sidecar too.
+     */
+    public void finish(DropRule rule, Path file, FileIdentity expected) throws IOException {
         AfterUpload action = rule.afterUpload();
+        SourceFolder source = SourceFolder.of(rule);
         switch (action) {
-            case KEEP -> {
-            }
-            case DELETE -> Files.deleteIfExists(file);
-            case MOVE -> moveInto(archiveDirNow(rule.archiveDir().orElseThrow()), rule, file);
+            case KEEP -> source.check(file, expected);
+            case DELETE -> source.delete(file, expected);
+            case MOVE -> moveInto(archiveDirNow(rule.archiveDir().orElseThrow()), rule, file, expected);
         }
         CrashPoint.AFTER_POST_ACTION.reached();
         if (action != AfterUpload.KEEP) {
@@ -81,8 +97,17 @@ public final class Completion {
 
     /** Moves a file that exhausted its attempts into quarantine with a {@code .reason} file beside it. */
     public Path quarantine(DropRule rule, Path file, String reason, int attempts) throws IOException {
+        return quarantine(rule, file, null, reason, attempts);
+    }
+
+    /**
+     * Moves a file into quarantine, through the rule's folder and only while it still has {@code expected}
+     * (null: any file inside the folder), with a {@code .reason} file beside it.
+     */
+    public Path quarantine(DropRule rule, Path file, FileIdentity expected, String reason, int attempts)
+            throws IOException {
         Path dir = rule.quarantineDir().orElse(stateDir.resolve("quarantine").resolve(rule.name()));
-        Path target = moveInto(dir, rule, file);
+        Path target = moveInto(dir, rule, file, expected);
         String text = "file: " + file + "\nrule: " + rule.name() + "\nattempts: " + attempts + "\nwhen: "
                 + clock.instant() + "\nreason: " + reason + "\n";
         writeWhole(target.resolveSibling(target.getFileName() + ".reason"), text);
@@ -106,7 +131,7 @@ public final class Completion {
     private static void deleteMarker(DropRule rule, Path file) throws IOException {
         Optional<Path> marker = rule.markerOf(file);
         if (marker.isPresent()) {
-            Files.deleteIfExists(marker.get());
+            SourceFolder.of(rule).deleteCompanion(marker.get());
         }
     }
 
@@ -120,19 +145,22 @@ public final class Completion {
                 .replace("{HH}", String.format("%02d", now.getHour())));
     }
 
-    private Path moveInto(Path dir, DropRule rule, Path file) throws IOException {
-        Path target = dir.resolve(rule.folder().relativize(file).toString());
+    /**
+     * Moves the file through the rule's folder ({@link SourceFolder#moveTo}) to the same relative path under
+     * {@code dir}; the relative path is resolved as a path, not as text, so names that are not valid UTF-8 keep
+     * their bytes.
+     */
+    private Path moveInto(Path dir, DropRule rule, Path file, FileIdentity expected) throws IOException {
+        Path relative = rule.folder().relativize(file.toAbsolutePath().normalize());
+        Path target = dir.resolve(relative);
         Files.createDirectories(target.getParent());
-        if (Files.exists(target)) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             target = target.resolveSibling(target.getFileName() + "." + clock.millis());
         }
-        if (!Files.exists(file)) {
-            return target; // already moved before a crash
-        }
         try {
-            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.AtomicMoveNotSupportedException crossDevice) {
-            Files.move(file, target);
+            SourceFolder.of(rule).moveTo(file, expected, target);
+        } catch (NoSuchFileException alreadyMoved) {
+            return target; // already moved before a crash
         }
         return target;
     }

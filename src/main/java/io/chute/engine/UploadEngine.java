@@ -20,6 +20,7 @@ import io.chute.s3.EndpointProbe;
 import io.chute.s3.S3ClientFactory;
 import io.chute.throttle.BandwidthLimiter;
 import io.chute.upload.FileUploader;
+import io.chute.upload.KeyClaims;
 import io.chute.upload.OrphanJanitor;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -85,6 +86,7 @@ public final class UploadEngine implements AutoCloseable {
                 config.sidecars() == ChuteConfig.SidecarLocation.STATE_DIR ? stateDir.resolve("sidecars") : null);
         ledger = new UploadLedger(stateDir, clock);
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
+        KeyClaims claims = new KeyClaims(clock); // one register for every rule and connection
         // Local time of day for the timetable: the system default zone (TZ, -Duser.timezone).
         bandwidth = BandwidthLimiter.of(BandwidthSchedule.from(config.upload()), clock.withZone(ZoneId.systemDefault()));
         ChuteConfig.Upload upload = config.upload();
@@ -107,7 +109,7 @@ public final class UploadEngine implements AutoCloseable {
                     connection.fullObjectChecksum(), listener, flow, bandwidth);
             String endpointId = connection.endpointId();
             return new Lane(connection, s3, objects,
-                    new FileUploader(objects, sidecars, ledger, completion, endpointId, clock), endpointId, flow);
+                    new FileUploader(objects, sidecars, ledger, completion, endpointId, clock, claims), endpointId, flow);
         };
         global = lanes.computeIfAbsent(globalConnection, open);
         for (ChuteConfig.Rule rule : rules) {

@@ -138,7 +138,7 @@ public final class ObjectUploader {
             return Optional.empty();
         }
         long size = request.identity().sizeInBytes();
-        try (FileChannel channel = FileChannel.open(request.file(), StandardOpenOption.READ)) {
+        try (FileChannel channel = request.source().open(request.file(), request.identity())) {
             return verifier.existing(request, channel, PartPlan.of(size, configuredPartSizeInBytes, maxParts),
                     head.get());
         }
@@ -155,7 +155,7 @@ public final class ObjectUploader {
     /** Uploads and verifies; {@code resume} continues a checkpointed multipart upload. */
     public ObjectProof upload(ObjectRequest request, UploadJournal journal, Optional<ResumePoint> resume)
             throws IOException, InterruptedException {
-        try (FileChannel channel = FileChannel.open(request.file(), StandardOpenOption.READ)) {
+        try (FileChannel channel = request.source().open(request.file(), request.identity())) {
             if (resume.isEmpty() && !usesMultipart(request.identity().sizeInBytes())) {
                 return putObject(request, channel);
             }
@@ -516,7 +516,7 @@ public final class ObjectUploader {
     private static void ensureUnchanged(ObjectRequest request) throws IOException {
         FileIdentity now;
         try {
-            now = FileIdentity.of(request.file());
+            now = request.source().identity(request.file());
         } catch (java.nio.file.NoSuchFileException e) {
             throw new SourceChangedException("source file was removed during upload");
         }

@@ -59,6 +59,12 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String FILES_HELD = "chute.files.held";
     /** 1 while the state dir can be written (as far as the last write or probe showed), 0 while uploads wait for it. */
     public static final String STATE_DIR_AVAILABLE = "chute.state.dir.available";
+    /**
+     * Sources left untouched (not read, deleted or moved) because their path led outside the rule's folder or to
+     * another file than the one found stable; tags {@code rule} and {@code reason} ({@code outside_root},
+     * {@code identity_changed}).
+     */
+    public static final String SOURCES_KEPT = "chute.sources.kept";
     /** Writes to the state dir (ledger, receipts, sidecars, probes) that failed. */
     public static final String STATE_DIR_FAILURES = "chute.state.dir.failures";
 
@@ -92,6 +98,9 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
             for (String name : java.util.List.of(FILES_DISCOVERED, FILES_UPLOADED, FILES_QUARANTINED, RESUMES,
                     WATCH_OVERFLOWS, RESCANS, FILES_NOT_STABILIZING)) {
                 registry.counter(name, "rule", rule.name());
+            }
+            for (String reason : java.util.List.of("outside_root", "identity_changed")) {
+                registry.counter(SOURCES_KEPT, "rule", rule.name(), "reason", reason);
             }
         }
     }
@@ -228,6 +237,11 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     @Override
     public void quarantined(StableFile file, String reason) {
         registry.counter(FILES_QUARANTINED, "rule", file.rule().name()).increment();
+    }
+
+    @Override
+    public void kept(StableFile file, String reason) {
+        registry.counter(SOURCES_KEPT, "rule", file.rule().name(), "reason", reason).increment();
     }
 
     /** Adapts watcher incidents to counters and passes files on. */

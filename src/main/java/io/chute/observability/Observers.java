@@ -76,6 +76,11 @@ public final class Observers implements TransferListener, UploaderPool.Listener 
     }
 
     @Override
+    public void kept(StableFile file, String reason) {
+        pool(l -> l.kept(file, reason));
+    }
+
+    @Override
     public void retrying(StableFile file, UploadOutcome.RetryLater failure, Duration delay) {
         pool(l -> l.retrying(file, failure, delay));
     }

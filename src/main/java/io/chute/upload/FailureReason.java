@@ -18,7 +18,12 @@ public enum FailureReason {
     /** A no-overwrite rule found a different object under the key. */
     CONFLICT,
     /** KMS refused a key operation for SSE-KMS (key disabled, missing, or kms:* permission missing). */
-    KMS;
+    KMS,
+    /**
+     * Another source (of this or any rule, present in a watched folder or in flight) maps to the same bucket and
+     * key, e.g. one name in Unicode NFC and another in NFD: the later file is quarantined, nothing is overwritten.
+     */
+    KEY_COLLISION;
 
     public String tag() {
         return name().toLowerCase(Locale.ROOT);

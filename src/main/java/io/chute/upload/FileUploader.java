@@ -16,6 +16,7 @@ import io.chute.multipart.ObjectRequest;
 import io.chute.multipart.ObjectUploader;
 import io.chute.multipart.ResumePoint;
 import io.chute.stability.FileIdentity;
+import io.chute.stability.SourceFolder;
 import io.chute.stability.StableFile;
 import io.chute.upload.ObjectKeyResolver.InvalidKeyException;
 import org.jboss.logging.Logger;
@@ -44,9 +45,17 @@ public final class FileUploader implements Uploader {
     private final Completion completion;
     private final String endpointId;
     private final Clock clock;
+    private final KeyClaims claims;
 
     public FileUploader(ObjectUploader engine, SidecarStore sidecars, UploadLedger ledger, Completion completion,
                         String endpointId, Clock clock) {
+        this(engine, sidecars, ledger, completion, endpointId, clock, new KeyClaims(clock));
+    }
+
+    /** {@code claims}: the register of keys held by sources, shared by every uploader of the process. */
+    public FileUploader(ObjectUploader engine, SidecarStore sidecars, UploadLedger ledger, Completion completion,
+                        String endpointId, Clock clock, KeyClaims claims) {
+        this.claims = claims;
         this.engine = engine;
         this.sidecars = sidecars;
         this.ledger = ledger;
@@ -59,17 +68,26 @@ public final class FileUploader implements Uploader {
     public UploadOutcome attempt(StableFile file) {
         FileIdentity now;
         try {
-            now = FileIdentity.of(file.path());
+            now = SourceFolder.of(file.rule()).identity(file.path());
         } catch (NoSuchFileException | FileIdentity.NotRegularFileException gone) {
             abandon(file, "source file was removed or is no longer a regular file");
             return new UploadOutcome.SourceGone();
+        } catch (SourceFolder.RefusedException refused) {
+            return kept(refused);
         } catch (IOException e) {
             return FailureClassifier.classify(e);
         }
         if (!now.equals(file.identity())) {
             return new UploadOutcome.SourceChanged("changed since it was found stable");
         }
-        if (completion.alreadyUploaded(file.rule(), file.path(), now).isPresent()) {
+        Optional<io.chute.completion.Receipt> receipt = completion.alreadyUploaded(file.rule(), file.path(), now);
+        if (receipt.isPresent()) {
+            // a kept file holds its key while it is there, also after a restart
+            try {
+                claims.claim(receipt.get().bucket(), receipt.get().key(), file.rule().folder(), file.path());
+            } catch (IOException e) {
+                LOG.debugf("rule=%s path=%s key not claimed: %s", file.rule().name(), file.path(), e);
+            }
             return new UploadOutcome.AlreadyDone();
         }
         try {
@@ -92,6 +110,13 @@ public final class FileUploader implements Uploader {
         String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
         Optional<Checkpoint> checkpoint = usableCheckpoint(file, sample);
         ObjectRequest request = requestFor(file, now, checkpoint);
+        Optional<java.nio.file.Path> other = claims.claim(request.bucket(), request.key(), file.rule().folder(),
+                file.path());
+        if (other.isPresent()) {
+            return new UploadOutcome.Rejected(FailureReason.KEY_COLLISION, "bucket=" + request.bucket() + " key="
+                    + request.key() + " is also the key of " + other.get() + "; " + file.path()
+                    + " is not uploaded (one file, one key)");
+        }
         Optional<ResumePoint> resume = checkpoint.map(c -> new ResumePoint(c.header().uploadId(),
                 c.header().partSize(), c.parts(), ResumePoint.CRC32C_FULL_OBJECT.equals(c.header().checksumAlgorithm())));
         if (checkpoint.isEmpty() && file.rule().afterUpload() == AfterUpload.KEEP) {
@@ -120,7 +145,7 @@ public final class FileUploader implements Uploader {
         String key = checkpoint.isPresent() ? checkpoint.get().header().key()
                 : ObjectKeyResolver.resolve(file.rule(), file.relativePath(), time, hostname);
         return new ObjectRequest(file.path(), now, bucket, key,
-                ObjectTargets.options(file.rule(), file.relativePath(), time, hostname));
+                ObjectTargets.options(file.rule(), file.relativePath(), time, hostname), SourceFolder.of(file.rule()));
     }
 
     /**
@@ -128,6 +153,13 @@ public final class FileUploader implements Uploader {
      * match the checksum computed before sending): back to the gate, not an attempt lost.
      */
     private UploadOutcome failed(StableFile file, Exception e) {
+        Optional<SourceFolder.RefusedException> refusedBy = refusal(e);
+        if (refusedBy.isPresent()) {
+            abandon(file, refusedBy.get().getMessage());
+            // another file under the name, inside the folder: a new version, back to the gate like any change
+            return refusedBy.get().reason() == SourceFolder.Refusal.IDENTITY_CHANGED
+                    ? new UploadOutcome.SourceChanged(refusedBy.get().getMessage()) : kept(refusedBy.get());
+        }
         UploadOutcome outcome = changedSince(file)
                 ? new UploadOutcome.SourceChanged("source changed during upload (" + e.getMessage() + ")")
                 : FailureClassifier.classify(e);
@@ -158,9 +190,28 @@ public final class FileUploader implements Uploader {
         }
     }
 
+    private static UploadOutcome kept(SourceFolder.RefusedException refused) {
+        return new UploadOutcome.Kept(refused.reason().tag(), refused.getMessage());
+    }
+
+    /** The containment refusal behind a failure, if one is (possibly wrapped by the part executor). */
+    private static Optional<SourceFolder.RefusedException> refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SourceFolder.RefusedException r) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void released(StableFile file) {
+        claims.release(file.path());
+    }
+
     private static boolean changedSince(StableFile file) {
         try {
-            return !FileIdentity.of(file.path()).equals(file.identity());
+            return !SourceFolder.of(file.rule()).identity(file.path()).equals(file.identity());
         } catch (IOException e) {
             return true;
         }

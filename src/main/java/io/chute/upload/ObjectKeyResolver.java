@@ -70,8 +70,7 @@ public final class ObjectKeyResolver {
     }
 
     private static Map<String, String> placeholders(DropRule rule, Path relative, Instant time, String hostname) {
-        List<String> segments = new ArrayList<>();
-        relative.forEach(p -> segments.add(Normalizer.normalize(p.toString(), Normalizer.Form.NFC)));
+        List<String> segments = keySegments(rule.folder(), relative);
         String name = segments.get(segments.size() - 1);
         int dot = name.lastIndexOf('.');
         ZonedDateTime utc = time.atZone(ZoneOffset.UTC);
@@ -86,6 +85,93 @@ public final class ObjectKeyResolver {
                 "dd", String.format("%02d", utc.getDayOfMonth()),
                 "HH", String.format("%02d", utc.getHour()),
                 "hostname", Normalizer.normalize(hostname, Normalizer.Form.NFC));
+    }
+
+    /**
+     * The key text of each segment of {@code relative} (below {@code folder}): the name in Unicode NFC; a name that
+     * is not valid UTF-8 keeps its valid characters and has each byte of an invalid sequence written as
+     * {@code %XX} (two upper-case hex digits) and each literal {@code %} as {@code %25}, so distinct byte names
+     * give distinct texts (never U+FFFD for several bytes). The bytes are read from the path's URI form, which
+     * the JDK builds from the name's raw bytes.
+     */
+    public static List<String> keySegments(Path folder, Path relative) {
+        List<String> segments = new ArrayList<>();
+        List<String> raw = null;
+        for (int i = 0; i < relative.getNameCount(); i++) {
+            String text = relative.getName(i).toString();
+            if (text.indexOf('\uFFFD') >= 0) {
+                if (raw == null) {
+                    raw = rawSegments(folder.toAbsolutePath().resolve(relative), relative.getNameCount());
+                }
+                text = encodeBytes(raw.get(i));
+            }
+            segments.add(Normalizer.normalize(text, Normalizer.Form.NFC));
+        }
+        return segments;
+    }
+
+    /** Whether a name maps to key text by NFC alone (valid UTF-8, already NFC): no other name can share it. */
+    static boolean plainName(Path name) {
+        String text = name.toString();
+        return text.indexOf('\uFFFD') < 0 && Normalizer.isNormalized(text, Normalizer.Form.NFC);
+    }
+
+    /** The last {@code n} segments of an absolute path, each as its percent-escaped raw bytes. */
+    private static List<String> rawSegments(Path absolute, int n) {
+        String rawPath = absolute.toUri().getRawPath();
+        if (rawPath.endsWith("/")) {
+            rawPath = rawPath.substring(0, rawPath.length() - 1);
+        }
+        String[] all = rawPath.split("/", -1);
+        return List.of(all).subList(all.length - n, all.length);
+    }
+
+    /** Percent-escaped bytes (as in a URI) → key text: valid UTF-8 decoded, invalid bytes as %XX, '%' as %25. */
+    static String encodeBytes(String escaped) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c == '%' && i + 2 < escaped.length()) {
+                bytes.write(Integer.parseInt(escaped.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                bytes.write(c);
+            }
+        }
+        return encodeBytes(bytes.toByteArray());
+    }
+
+    static String encodeBytes(byte[] name) {
+        java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(name);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(name.length * 3 + 4);
+        StringBuilder text = new StringBuilder();
+        while (in.hasRemaining()) {
+            java.nio.charset.CoderResult result = utf8.decode(in, out, true);
+            out.flip();
+            appendEscapingPercent(text, out);
+            out.clear();
+            if (result.isMalformed() || result.isUnmappable()) {
+                for (int k = 0; k < result.length(); k++) {
+                    text.append(String.format("%%%02X", in.get() & 0xff));
+                }
+            } else if (result.isUnderflow()) {
+                break;
+            }
+        }
+        utf8.flush(out);
+        out.flip();
+        appendEscapingPercent(text, out);
+        return text.toString();
+    }
+
+    private static void appendEscapingPercent(StringBuilder text, java.nio.CharBuffer chars) {
+        while (chars.hasRemaining()) {
+            char c = chars.get();
+            text.append(c == '%' ? "%25" : String.valueOf(c));
+        }
     }
 
     /** Replaces known placeholders in one pass; unknown ones (refused by config validation) stay literal. */

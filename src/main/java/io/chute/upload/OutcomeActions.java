@@ -4,6 +4,7 @@ import io.chute.checkpoint.StateDirProbe;
 import io.chute.checkpoint.StateDirUnavailableException;
 import io.chute.lifecycle.FileLifecycle;
 import io.chute.lifecycle.FileState;
+import io.chute.stability.SourceFolder;
 import io.chute.stability.StableFile;
 import org.jboss.logging.Logger;
 
@@ -54,7 +55,26 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
 
     @Override
     public Boolean alreadyDone(UploadOutcome.AlreadyDone alreadyDone) {
-        return postAction(() -> wiring.completion().finish(file.rule(), file.path()));
+        return postAction(() -> wiring.completion().finish(file.rule(), file.path(), file.identity()));
+    }
+
+    /** The path no longer leads to the file found stable inside the folder: nothing is done to it. */
+    @Override
+    public Boolean kept(UploadOutcome.Kept kept) {
+        keptUntouched(kept.reason(), kept.detail(), "not uploaded");
+        return false;
+    }
+
+    private void keptUntouched(String reason, String detail, String what) {
+        LOG.warnf("rule=%s path=%s reason=%s %s; the file is left untouched (not deleted, moved or quarantined): %s",
+                file.rule().name(), file.path(), reason, what, detail);
+        pool.settled(file.path());
+        release();
+        wiring.listener().kept(file, reason);
+    }
+
+    private void release() {
+        wiring.uploader().apply(file.rule()).released(file);
     }
 
     @Override
@@ -103,6 +123,7 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
         LOG.infof("rule=%s path=%s disappeared before its upload finished; nothing to do", file.rule().name(),
                 file.path());
         pool.settled(file.path());
+        release();
         return false;
     }
 
@@ -177,6 +198,11 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
         try {
             step.run();
             lifecycle.move(file.path(), FileState.DONE);
+            if (file.rule().afterUpload() != io.chute.config.ChuteConfig.AfterUpload.KEEP) {
+                release();
+            }
+        } catch (SourceFolder.RefusedException refused) {
+            keptUntouched(refused.reason().tag(), refused.getMessage(), "uploaded, but its post-action was refused");
         } catch (StateDirUnavailableException e) {
             return pauseForStateDir(new UploadOutcome.RetryLater(FailureReason.STATE_DIR_UNAVAILABLE, e.getMessage(),
                     e.inStateDir() ? UploadOutcome.RetryLater.Scope.STATE_DIR : UploadOutcome.RetryLater.Scope.RULE));
@@ -196,9 +222,12 @@ final class OutcomeActions implements UploadOutcome.Handler<Boolean> {
         pool.settled(file.path());
         wiring.uploader().apply(file.rule()).abandon(file, "quarantined: " + reason);
         try {
-            wiring.completion().quarantine(file.rule(), file.path(), reason, tries);
+            wiring.completion().quarantine(file.rule(), file.path(), file.identity(), reason, tries);
             lifecycle.move(file.path(), FileState.QUARANTINED, reason);
+            release();
             wiring.listener().quarantined(file, reason);
+        } catch (SourceFolder.RefusedException refused) {
+            keptUntouched(refused.reason().tag(), refused.getMessage(), "not quarantined (" + reason + ")");
         } catch (Exception e) {
             Optional<StateDirUnavailableException> stateDir = stateDirFailed(e);
             if (stateDir.isPresent()) {

@@ -26,6 +26,8 @@ public sealed interface UploadOutcome {
         R sourceGone(SourceGone sourceGone);
 
         R interrupted(Interrupted interrupted);
+
+        R kept(Kept kept);
     }
 
     /** Stored and verified; the post-action may run. */
@@ -91,6 +93,18 @@ public sealed interface UploadOutcome {
         @Override
         public <R> R accept(Handler<R> handler) {
             return handler.sourceGone(this);
+        }
+    }
+
+    /**
+     * The path no longer leads to the file found stable inside the rule's folder (a symbolic link now on its way,
+     * or another file under its name): it is neither read nor deleted nor moved; {@code reason} is
+     * {@code outside_root} or {@code identity_changed}.
+     */
+    record Kept(String reason, String detail) implements UploadOutcome {
+        @Override
+        public <R> R accept(Handler<R> handler) {
+            return handler.kept(this);
         }
     }
 

@@ -10,4 +10,8 @@ public interface Uploader {
 
     /** Aborts the file's checkpointed multipart upload, if any, and removes its checkpoint. */
     void abandon(StableFile file, String why);
+
+    /** The file left its folder or Chute's hands (post-action, quarantine, gone): whatever it held is released. */
+    default void released(StableFile file) {
+    }
 }

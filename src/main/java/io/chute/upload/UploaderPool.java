@@ -47,6 +47,13 @@ public final class UploaderPool implements AutoCloseable {
         default void quarantined(StableFile file, String reason) {
         }
 
+        /**
+         * The file was left untouched because its path no longer leads to the file found stable inside the rule's
+         * folder; {@code reason} is {@code outside_root} or {@code identity_changed}.
+         */
+        default void kept(StableFile file, String reason) {
+        }
+
         /** The file waits without a request for its rule's pause to end, then goes back to the gate. */
         default void waitingForRule(StableFile file, UploadOutcome.RetryLater pause, Duration delay) {
         }
@@ -151,6 +158,12 @@ public final class UploaderPool implements AutoCloseable {
         } catch (InterruptedException shutdown) {
             Thread.currentThread().interrupt(); // the worker loop ends at its next poll
             return false;
+        }
+        // The rule may have paused while this worker waited for its permit: then no request either.
+        paused = wiring.ruleHealth().pausedFor(file.rule().name());
+        if (paused.isPresent()) {
+            gate.release();
+            return actions.waitOutPause(paused.get());
         }
         UploadOutcome outcome;
         long start = System.nanoTime();

@@ -118,4 +118,23 @@ class ObjectKeyResolverTest {
     void localHostname_isNeverEmpty() {
         assertThat(ObjectKeyResolver.localHostname()).isNotBlank();
     }
+
+    @Test
+    void namesThatAreNotValidUtf8_haveEachInvalidByteEscaped_andAPercentEscapedToo() {
+        assertThat(ObjectKeyResolver.encodeBytes(new byte[] {'a', (byte) 0xff, '.', 't'})).isEqualTo("a%FF.t");
+        assertThat(ObjectKeyResolver.encodeBytes(new byte[] {'a', (byte) 0xfe, '.', 't'})).isEqualTo("a%FE.t");
+        assertThat(ObjectKeyResolver.encodeBytes(new byte[] {'1', '%', (byte) 0xc3})).as("a truncated sequence")
+                .isEqualTo("1%25%C3");
+        byte[] mixed = "é".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(ObjectKeyResolver.encodeBytes(new byte[] {mixed[0], mixed[1], (byte) 0x80, 'x'}))
+                .as("valid characters stay as they are").isEqualTo("é%80x");
+        assertThat(ObjectKeyResolver.encodeBytes("a%FF%25.t")).as("from a URI's escaped bytes").isEqualTo("a%FF%25.t");
+    }
+
+    @Test
+    void plainNames_areValidUtf8InNfc() {
+        assertThat(ObjectKeyResolver.plainName(Path.of(Normalizer.normalize("café", Normalizer.Form.NFC)))).isTrue();
+        assertThat(ObjectKeyResolver.plainName(Path.of(Normalizer.normalize("café", Normalizer.Form.NFD)))).isFalse();
+        assertThat(ObjectKeyResolver.plainName(Path.of("a\uFFFDb"))).isFalse();
+    }
 }

@@ -159,6 +159,61 @@ class UploaderPoolTest {
     }
 
     @Test
+    void fileReplacedBeforeItsPostAction_isKeptNotDeleted_countedAndLoggedOnce() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        io.chute.observability.ChuteMetrics metrics = new io.chute.observability.ChuteMetrics(registry, queue);
+        UploaderPool.Listener producer = new UploaderPool.Listener() {
+            @Override
+            public void started(StableFile file) {
+                try { // a producer replaces the file (a new inode) while it is being uploaded
+                    Path next = Files.writeString(folder.resolve(".swapped.new"), "another file");
+                    Files.move(next, file.path(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(OutcomeActions.class.getName());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    String text = record.getParameters() == null ? record.getMessage()
+                            : String.format(record.getMessage(), record.getParameters());
+                    warnings.add(text);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try {
+            start(new io.chute.observability.Observers(producer, metrics));
+            script.put("swapped", completed("swapped"));
+            Path file = offer("swapped");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.counter(
+                    io.chute.observability.ChuteMetrics.SOURCES_KEPT, "rule", rule.name(), "reason",
+                    "identity_changed").count() == 1);
+            assertThat(file).as("never deleted").hasContent("another file");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !lifecycle.isHeld(file));
+            assertThat(warnings).singleElement().satisfies(w -> assertThat(w).contains("rule=" + rule.name())
+                    .contains("path=" + file).contains("reason=identity_changed"));
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
+
+    @Test
     void eachOutcome_leavesTheFileWhereItsStorySays_releasedOnceUnlessHandedOver() throws Exception {
         start(new UploaderPool.Listener() {
         });
