@@ -99,7 +99,7 @@ public final class ObjectUploader {
         this.maxParts = maxParts;
         this.listener = listener;
         this.verifier = new ObjectVerifier(s3);
-        this.noOverwrite = new NoOverwrite(verifier);
+        this.noOverwrite = new NoOverwrite(verifier, new ObjectIdentity(s3, verifier, ObjectIdentity.READ_BACK_LIMIT));
     }
 
     /**
@@ -176,16 +176,25 @@ public final class ObjectUploader {
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .build();
-        PutObjectResponse response;
-        try (FlowControl.Permit permit = flow.sendObject(size)) {
-            response = s3.putObject(put, RequestBody.fromContentProvider(() -> body(channel, 0, size),
-                    size, request.options().contentTypeOrDefault()));
-            permit.sent();
-        } catch (S3Exception e) {
-            if (!NoOverwrite.isPreconditionFailed(e)) {
-                throw e;
+        PutObjectResponse response = null;
+        for (int attempt = 1; response == null; attempt++) {
+            try (FlowControl.Permit permit = flow.sendObject(size)) {
+                response = s3.putObject(put, RequestBody.fromContentProvider(() -> body(channel, 0, size),
+                        size, request.options().contentTypeOrDefault()));
+                permit.sent();
+            } catch (S3Exception e) {
+                if (!NoOverwrite.isPreconditionFailed(e)) {
+                    throw e;
+                }
+                Optional<ObjectProof> stored = noOverwrite.afterRefused(request, channel,
+                        PartPlan.of(size, configuredPartSizeInBytes, maxParts), "PutObject");
+                if (stored.isPresent()) {
+                    return stored.get();
+                }
+                if (attempt == 2) {
+                    throw e; // 412 twice with the key free: a later attempt (RetryLater) tries again
+                }
             }
-            return noOverwrite.afterPutRefused(request, digest);
         }
         listener.bytesSent(request.file(), size);
         ensureUnchanged(request);
@@ -278,15 +287,28 @@ public final class ObjectUploader {
     private ObjectProof completeAndVerify(ObjectRequest request, FileChannel channel, MultipartSession session,
                                           List<CompletedPart> parts) throws IOException {
         CrashPoint.BEFORE_COMPLETE.reached();
-        try {
-            complete(request, session, parts);
-        } catch (S3Exception e) {
-            if (!NoOverwrite.isPreconditionFailed(e)) {
-                throw e;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                complete(request, session, parts);
+                break;
+            } catch (S3Exception e) {
+                if (!NoOverwrite.isPreconditionFailed(e)) {
+                    throw e;
+                }
+                if (verifier.head(request).isEmpty()) {
+                    LOG.infof("%sbucket=%s key=%s CompleteMultipartUpload got 412 Precondition Failed but no object"
+                            + " is stored there; %s", context(), request.bucket(), request.key(),
+                            attempt == 2 ? "keeping the upload for a later attempt" : "completing again");
+                    if (attempt == 2) {
+                        throw e; // the upload and its checkpoint stay: the next attempt resumes and completes
+                    }
+                    continue;
+                }
+                // another writer stored the key while the parts were sent: this upload can never complete
+                abort(session.bucket(), session.key(), session.uploadId(), request.options().expectedBucketOwner());
+                return noOverwrite.afterRefused(request, channel, session.plan(), "CompleteMultipartUpload (upload "
+                        + session.uploadId() + " aborted)").orElseThrow(() -> e);
             }
-            return noOverwrite.afterCompleteRefused(request, channel, session,
-                    () -> abort(session.bucket(), session.key(), session.uploadId(),
-                            request.options().expectedBucketOwner()));
         }
         CrashPoint.AFTER_COMPLETE.reached();
         listener.verifying(request.file());
