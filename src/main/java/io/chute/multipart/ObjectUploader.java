@@ -152,6 +152,23 @@ public final class ObjectUploader {
         s3.headBucket(b -> b.bucket(bucket).expectedBucketOwner(expectedBucketOwner));
     }
 
+    /**
+     * Writes a tiny object with {@code options} under {@code key} and deletes it again: proof that this rule's
+     * writes are accepted (permissions, storage class, SSE, tags). Throws the SDK's exception when the write is
+     * refused; a refused delete only warns (credentials that may write but not delete leave the probe object).
+     */
+    public void probeWrite(String bucket, String key, ObjectOptions options) {
+        byte[] body = "chute rule probe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        s3.putObject(options.applyTo(PutObjectRequest.builder()).bucket(bucket).key(key).build(),
+                RequestBody.fromBytes(body));
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(options.expectedBucketOwner()));
+        } catch (RuntimeException e) {
+            LOG.warnf("bucket=%s key=%s probe object could not be deleted (%s); remove it by hand", bucket, key,
+                    e.getMessage());
+        }
+    }
+
     /** Uploads and verifies; {@code resume} continues a checkpointed multipart upload. */
     public ObjectProof upload(ObjectRequest request, UploadJournal journal, Optional<ResumePoint> resume)
             throws IOException, InterruptedException {

@@ -66,6 +66,17 @@ final class ObjectTargets {
                 t.overwrite());
     }
 
+    /**
+     * The options a rule's probe write uses: the rule's storage class, SSE, tags, cache-control, ACL and expected
+     * owner; no metadata (its values depend on the file) and no If-None-Match (the probe key is fresh).
+     */
+    static ObjectOptions probeOptions(DropRule rule) {
+        TargetOptions t = rule.target();
+        return new ObjectOptions(t.storageClass().orElse(null), sseHeader(t.sse()), t.kmsKeyId().orElse(null),
+                t.tags(), Map.of(), null, t.cacheControl().orElse(null), t.acl().orElse(null),
+                t.expectedBucketOwner().orElse(null), true);
+    }
+
     /** The media type of a file name, or null when unknown (the object then gets application/octet-stream). */
     static String contentTypeOf(String fileName) {
         String guessed = URLConnection.guessContentTypeFromName(fileName);
