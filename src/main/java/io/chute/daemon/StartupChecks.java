@@ -5,6 +5,7 @@ import io.chute.engine.UploadEngine;
 import io.chute.s3.BucketChecks;
 import io.chute.s3.EndpointProbe;
 import io.chute.upload.OrphanJanitor;
+import io.chute.upload.RuleProbe;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -101,6 +102,10 @@ final class StartupChecks {
                             && !g.conditionalWrites())
                     .forEach(r -> LOG.warnf("rule=%s has overwrite: false but bucket=%s does not enforce"
                             + " If-None-Match: an existing object may be overwritten", r.name(), g.bucket()));
+        }
+        // each rule's own object options (storage class, SSE, ACL, tags): a rule the store refuses is not ready
+        for (DropRule rule : stages.rules) {
+            RuleProbe.atStart(stages.engine.lane(rule).objects(), rule, stages.ruleHealth);
         }
     }
 

@@ -89,7 +89,7 @@ public record ObjectOptions(
         return headers;
     }
 
-    private Tagging tagging() {
+    Tagging tagging() {
         return Tagging.builder()
                 .tagSet(tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
                         .toList())

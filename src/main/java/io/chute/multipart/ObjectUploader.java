@@ -62,6 +62,7 @@ public final class ObjectUploader {
     private final NoOverwrite noOverwrite;
     private final boolean fullObjectChecksum;
     private final Set<String> checksumCheckingBuckets = ConcurrentHashMap.newKeySet();
+    private final Set<String> bucketsDroppingMultipartTags = ConcurrentHashMap.newKeySet();
     private final FlowControl flow;
     private final BandwidthLimiter bandwidth;
     private volatile boolean stopping;
@@ -330,8 +331,42 @@ public final class ObjectUploader {
         CrashPoint.AFTER_COMPLETE.reached();
         listener.verifying(request.file());
         List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
-        return verifier.verify(request, digests, true,
+        ObjectProof proof = verifier.verify(request, digests, true,
                 session.fullObjectChecksum() ? Crc32cCombine.fullObjectCrc32c(parts) : null);
+        ensureTags(request);
+        return proof;
+    }
+
+    /**
+     * Some stores drop the tags given on CreateMultipartUpload (Ceph RGW 16 keeps them only on PutObject): after
+     * Complete, a rule's tags are read back with GetObjectTagging and, where missing, set with PutObjectTagging
+     * and read back again. Tags the store still does not keep fail verification (the file is retried).
+     */
+    private void ensureTags(ObjectRequest request) throws VerificationFailedException {
+        Map<String, String> wanted = request.options().tags();
+        if (wanted.isEmpty() || storedTags(request).equals(wanted)) {
+            return;
+        }
+        if (bucketsDroppingMultipartTags.add(request.bucket())) {
+            LOG.infof("bucket=%s the store did not keep the tags given on CreateMultipartUpload; multipart objects of"
+                    + " rules with tags get them with PutObjectTagging after Complete (fallback in use)",
+                    request.bucket());
+        }
+        s3.putObjectTagging(b -> b.bucket(request.bucket()).key(request.key())
+                .expectedBucketOwner(request.options().expectedBucketOwner()).tagging(request.options().tagging()));
+        Map<String, String> stored = storedTags(request);
+        if (!stored.equals(wanted)) {
+            throw new VerificationFailedException("bucket=" + request.bucket() + " key=" + request.key()
+                    + " tags after PutObjectTagging are " + stored + ", expected " + wanted);
+        }
+    }
+
+    private Map<String, String> storedTags(ObjectRequest request) {
+        Map<String, String> stored = new java.util.HashMap<>();
+        s3.getObjectTagging(b -> b.bucket(request.bucket()).key(request.key())
+                .expectedBucketOwner(request.options().expectedBucketOwner())).tagSet()
+                .forEach(t -> stored.put(t.key(), t.value()));
+        return stored;
     }
 
     private MultipartSession create(ObjectRequest request, long size) {
