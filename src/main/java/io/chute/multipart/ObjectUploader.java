@@ -63,6 +63,7 @@ public final class ObjectUploader {
     private final boolean fullObjectChecksum;
     private final Set<String> checksumCheckingBuckets = ConcurrentHashMap.newKeySet();
     private final Set<String> bucketsDroppingMultipartTags = ConcurrentHashMap.newKeySet();
+    private final Set<String> headBeforeCompleteBuckets = ConcurrentHashMap.newKeySet();
     private final FlowControl flow;
     private final BandwidthLimiter bandwidth;
     private volatile boolean stopping;
@@ -121,6 +122,16 @@ public final class ObjectUploader {
      */
     public void trustPutChecksums(String bucket) {
         checksumCheckingBuckets.add(bucket);
+    }
+
+    /**
+     * {@code bucket}'s endpoint ignores {@code If-None-Match: *} on CompleteMultipartUpload (the endpoint probe
+     * showed it: Ceph RGW 16). From now on a no-overwrite multipart upload to it reads the key with HeadObject just
+     * before Complete and does not complete over an object found there (it is compared with the file instead).
+     * The remaining race: an object stored between that HeadObject and the Complete is overwritten.
+     */
+    public void headBeforeComplete(String bucket) {
+        headBeforeCompleteBuckets.add(bucket);
     }
 
     /** Whether a file of this size goes through multipart upload (and so through a checkpoint). */
@@ -305,6 +316,15 @@ public final class ObjectUploader {
     private ObjectProof completeAndVerify(ObjectRequest request, FileChannel channel, MultipartSession session,
                                           List<CompletedPart> parts) throws IOException {
         CrashPoint.BEFORE_COMPLETE.reached();
+        if (!request.options().overwrite() && headBeforeCompleteBuckets.contains(request.bucket())
+                && verifier.head(request).isPresent()) {
+            // the store would complete over it: compare instead, as after a 412
+            abort(session.bucket(), session.key(), session.uploadId(), request.options().expectedBucketOwner());
+            String context = "found just before CompleteMultipartUpload, which this store does not make conditional;"
+                    + " upload " + session.uploadId() + " aborted";
+            return noOverwrite.afterRefused(request, channel, session.plan(), context).orElseThrow(() ->
+                    new ObjectExistsException(request.bucket(), request.key(), context + "; then gone again"));
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 complete(request, session, parts);
