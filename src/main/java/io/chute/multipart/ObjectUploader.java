@@ -64,6 +64,7 @@ public final class ObjectUploader {
     private final Set<String> checksumCheckingBuckets = ConcurrentHashMap.newKeySet();
     private final Set<String> bucketsDroppingMultipartTags = ConcurrentHashMap.newKeySet();
     private final Set<String> headBeforeCompleteBuckets = ConcurrentHashMap.newKeySet();
+    private final Set<String> bucketsWithoutTagReads = ConcurrentHashMap.newKeySet();
     private final FlowControl flow;
     private final BandwidthLimiter bandwidth;
     private volatile boolean stopping;
@@ -364,7 +365,21 @@ public final class ObjectUploader {
      */
     private void ensureTags(ObjectRequest request) throws VerificationFailedException {
         Map<String, String> wanted = request.options().tags();
-        if (wanted.isEmpty() || storedTags(request).equals(wanted)) {
+        if (wanted.isEmpty()) {
+            return;
+        }
+        Map<String, String> before;
+        try {
+            before = storedTags(request);
+        } catch (S3Exception e) {
+            // credentials without s3:GetObjectTagging (AWS, where Create keeps tags): the check is skipped, not the file
+            if (bucketsWithoutTagReads.add(request.bucket())) {
+                LOG.warnf("bucket=%s tags of multipart objects cannot be read back (%d %s); they are not checked",
+                        request.bucket(), e.statusCode(), e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode());
+            }
+            return;
+        }
+        if (before.equals(wanted)) {
             return;
         }
         if (bucketsDroppingMultipartTags.add(request.bucket())) {
