@@ -139,6 +139,9 @@ public final class ConfigValidator {
         BandwidthSchedule.parse(upload.bandwidth(), upload.bandwidthSchedule(), this::error);
     }
 
+    /** HTTP token characters (RFC 9110), the only ones a header name may hold. */
+    private static final Pattern METADATA_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+
     /** Values of {@code chute.upload.verify}. */
     public static final List<String> VERIFY_MODES = List.of("auto", "read-back");
 
@@ -168,7 +171,10 @@ public final class ConfigValidator {
         }
         rule.prefix().ifPresent(prefix -> checkPrefix(at + ".prefix", prefix));
         checkKeyTemplate(at + ".key", rule.key());
-        rule.metadata().forEach((name, value) -> checkPlaceholders(at + ".metadata." + name, value));
+        rule.metadata().forEach((name, value) -> {
+            checkPlaceholders(at + ".metadata." + name, value);
+            checkMetadata(at + ".metadata." + name, name, value);
+        });
         TargetChecks.check(at, rule, this::error);
         checkQuietPeriod(at + ".quiet-period", rule, quietFloor);
         rule.maxAttempts().ifPresent(n -> positive(at + ".max-attempts", n));
@@ -245,6 +251,21 @@ public final class ConfigValidator {
             error(at, "must not be empty");
         }
         checkPlaceholders(at, template);
+    }
+
+    /**
+     * A metadata name becomes part of a header name (x-amz-meta-NAME): HTTP token characters only. A value may hold
+     * any printable text (non-ASCII is sent as an RFC 2047 encoded word) but no control character, which no header
+     * can carry; values made by placeholders are checked again per file.
+     */
+    private void checkMetadata(String at, String name, String value) {
+        if (!METADATA_NAME.matcher(name).matches()) {
+            error(at, "'" + name + "' is not a valid metadata name: use letters, digits and !#$%&'*+-.^_`|~ only"
+                    + " (it becomes the header x-amz-meta-" + name + ")");
+        }
+        value.chars().filter(Character::isISOControl).findFirst().ifPresent(c ->
+                error(at, "contains the control character " + String.format("U+%04X", c)
+                        + ", which no HTTP header can carry"));
     }
 
     /** Reports every {placeholder} of {@code template} that is not one of {@link #KEY_PLACEHOLDERS}. */

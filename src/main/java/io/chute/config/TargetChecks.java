@@ -48,6 +48,14 @@ final class TargetChecks {
         rule.contentType().filter(ct -> !ct.contains("/")).ifPresent(ct ->
                 error.accept(at + ".content-type", "'" + ct + "' is not a media type (type/subtype)"));
         checkTags(at + ".tags", rule.tags(), error);
+        rule.contentType().ifPresent(v -> printableAscii(at + ".content-type", v, error));
+        rule.cacheControl().ifPresent(v -> printableAscii(at + ".cache-control", v, error));
+    }
+
+    /** Standard headers (unlike user metadata) have no encoding for other characters: printable ASCII only. */
+    private static void printableAscii(String at, String value, BiConsumer<String, String> error) {
+        value.chars().filter(c -> c < 0x20 || c >= 0x7f).findFirst().ifPresent(c -> error.accept(at,
+                "contains " + String.format("U+%04X", c) + "; this header takes printable ASCII only"));
     }
 
     private static void checkTags(String at, Map<String, String> tags, BiConsumer<String, String> error) {

@@ -4,6 +4,7 @@ import io.chute.config.DropRule;
 import io.chute.s3.BucketChecks;
 import io.chute.upload.FailureClassifier;
 import io.chute.upload.FailureReason;
+import io.chute.upload.RuleProbe;
 import io.chute.upload.UploadOutcome;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,9 +46,12 @@ public class DaemonSchedules {
             try {
                 BucketChecks.reachable(s.engine.lane(rule).s3(), rule.bucket());
                 s.ruleHealth.probeSucceeded(rule.name());
+                // a write refused (403 on PutObject) is not disproved by HeadBucket: once its pause is over, a
+                // probe write with the rule's options decides
+                RuleProbe.checkPaused(s.engine.lane(rule).objects(), rule, s.ruleHealth);
             } catch (RuntimeException e) {
                 if (FailureClassifier.classify(e) instanceof UploadOutcome.RetryLater r) {
-                    s.ruleHealth.failed(rule.name(), r.reason(), r.detail());
+                    s.ruleHealth.probeFailed(rule.name(), r.reason(), r.detail());
                     if (r.reason() == FailureReason.CREDENTIALS) {
                         s.metrics.credentialRefreshFailed("probe");
                     }

@@ -5,6 +5,7 @@ import io.chute.engine.UploadEngine;
 import io.chute.s3.BucketChecks;
 import io.chute.s3.EndpointProbe;
 import io.chute.upload.OrphanJanitor;
+import io.chute.upload.RuleProbe;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -101,6 +102,38 @@ final class StartupChecks {
                             && !g.conditionalWrites())
                     .forEach(r -> LOG.warnf("rule=%s has overwrite: false but bucket=%s does not enforce"
                             + " If-None-Match: an existing object may be overwritten", r.name(), g.bucket()));
+            if (g.conditionalWrites() && !g.conditionalComplete()) {
+                target.lane().objects().headBeforeComplete(target.bucket());
+            }
+            for (DropRule r : stages.rules) {
+                if (r.bucket().equals(g.bucket()) && stages.engine.lane(r) == target.lane()) {
+                    logFallbacks(r, g);
+                }
+            }
+        }
+        // each rule's own object options (storage class, SSE, ACL, tags): a rule the store refuses is not ready
+        for (DropRule rule : stages.rules) {
+            RuleProbe.atStart(stages.engine.lane(rule).objects(), rule, stages.ruleHealth);
+        }
+    }
+
+    /** Which safe fallbacks the rule uses on this store, once at start (not yet on /q/status). */
+    private static void logFallbacks(DropRule rule, EndpointProbe.Guarantees g) {
+        List<String> fallbacks = new java.util.ArrayList<>();
+        if (!rule.target().overwrite() && g.conditionalWrites() && !g.conditionalComplete()) {
+            fallbacks.add("HeadObject just before CompleteMultipartUpload, since the store ignores If-None-Match there"
+                    + " (race window: an object stored between that HeadObject and the Complete is overwritten)");
+        }
+        if (!g.crc32cChecksums()) {
+            fallbacks.add("verification by MD5 ETag (Content-MD5 on every part), since CRC32C is not honoured");
+        }
+        if (!rule.target().tags().isEmpty()) {
+            fallbacks.add("tags of multipart objects read back after Complete, set with PutObjectTagging if dropped");
+        }
+        if (fallbacks.isEmpty()) {
+            LOG.infof("rule=%s bucket=%s no fallbacks needed", rule.name(), rule.bucket());
+        } else {
+            LOG.infof("rule=%s bucket=%s fallbacks in use: %s", rule.name(), rule.bucket(), String.join("; ", fallbacks));
         }
     }
 

@@ -156,6 +156,9 @@ public final class UploadEngine implements AutoCloseable {
             if (g.crc32cChecksums()) {
                 global.objects().trustPutChecksums(bucket);
             }
+            if (g.conditionalWrites() && !g.conditionalComplete()) {
+                global.objects().headBeforeComplete(bucket);
+            }
         }, task -> named("chute-probe-", LOG_DEATH).newThread(task).start());
     }
 

@@ -1,26 +1,32 @@
 package io.chute.multipart;
 
+import io.chute.multipart.ObjectIdentity.Verdict;
 import org.jboss.logging.Logger;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * What {@link ObjectUploader} does for no-overwrite requests ({@link ObjectOptions#overwrite()} false) when the
- * key is or becomes taken: an object with the file's size and checksum is this file (its proof is returned,
- * nothing more is written); any other object raises {@link ObjectExistsException}.
+ * key is or becomes taken: an object shown to be this file ({@link ObjectIdentity}: Chute's checksum, an MD5 or
+ * multipart ETag, or a bounded read-back) is returned as the proof and nothing more is written; an object shown
+ * to differ, or one whose identity cannot be shown, raises {@link ObjectExistsException} naming which. A 412 is
+ * settled by HeadObject first: with the key free it was not a conflict (a proxy's or store's glitch) and the
+ * write is tried again.
  */
 final class NoOverwrite {
 
     private static final Logger LOG = Logger.getLogger(NoOverwrite.class);
 
     private final ObjectVerifier verifier;
+    private final ObjectIdentity identity;
 
-    NoOverwrite(ObjectVerifier verifier) {
+    NoOverwrite(ObjectVerifier verifier, ObjectIdentity identity) {
         this.verifier = verifier;
+        this.identity = identity;
     }
 
     /** S3's answer to {@code If-None-Match: *} when the key already holds an object. */
@@ -28,10 +34,19 @@ final class NoOverwrite {
         return e.statusCode() == 412;
     }
 
-    /** PutObject was refused with 412. */
-    ObjectProof afterPutRefused(ObjectRequest request, PartDigest digest) throws ObjectExistsException {
-        return verifier.sameObject(request, List.of(digest), false, null)
-                .orElseThrow(() -> new ObjectExistsException(request.bucket(), request.key(), "PutObject got 412"));
+    /**
+     * A conditional write was refused with 412. Empty when HeadObject finds the key free (the caller may write
+     * again); the proof when the stored object is this file; otherwise {@link ObjectExistsException}.
+     */
+    Optional<ObjectProof> afterRefused(ObjectRequest request, FileChannel channel, PartPlan plan, String what)
+            throws IOException {
+        Optional<HeadObjectResponse> head = verifier.head(request);
+        if (head.isEmpty()) {
+            LOG.infof("bucket=%s key=%s %s got 412 Precondition Failed but no object is stored there; writing again",
+                    request.bucket(), request.key(), what);
+            return Optional.empty();
+        }
+        return Optional.of(settle(request, channel, plan, head.get(), what + " got 412"));
     }
 
     /**
@@ -40,27 +55,26 @@ final class NoOverwrite {
      * If-None-Match on Complete still decides races.
      */
     Optional<ObjectProof> beforeStart(ObjectRequest request, FileChannel channel, PartPlan plan) throws IOException {
-        if (request.options().overwrite() || verifier.head(request).isEmpty()) {
+        if (request.options().overwrite()) {
             return Optional.empty();
         }
-        Optional<ObjectProof> same = verifier.existing(request, channel, plan);
-        if (same.isEmpty()) {
-            throw new ObjectExistsException(request.bucket(), request.key(), "found before the upload started");
+        Optional<HeadObjectResponse> head = verifier.head(request);
+        if (head.isEmpty()) {
+            return Optional.empty();
         }
-        LOG.infof("path=%s bucket=%s key=%s already holds this file; nothing written", request.file(),
-                request.bucket(), request.key());
-        return same;
+        ObjectProof same = settle(request, channel, plan, head.get(), "found before the upload started");
+        LOG.infof("path=%s bucket=%s key=%s already holds this file (shown by %s); nothing written", request.file(),
+                request.bucket(), request.key(), same.verifiedBy());
+        return Optional.of(same);
     }
 
-    /**
-     * CompleteMultipartUpload was refused with 412: another writer stored the key while the parts were sent.
-     * The upload can never complete, so {@code abort} runs first; then the stored object is compared.
-     */
-    ObjectProof afterCompleteRefused(ObjectRequest request, FileChannel channel, MultipartSession session,
-                                     Runnable abort) throws IOException {
-        abort.run();
-        return verifier.existing(request, channel, session.plan()).orElseThrow(() -> new ObjectExistsException(
-                request.bucket(), request.key(), "CompleteMultipartUpload got 412; upload " + session.uploadId()
-                + " aborted"));
+    private ObjectProof settle(ObjectRequest request, FileChannel channel, PartPlan plan, HeadObjectResponse head,
+                               String context) throws IOException {
+        Verdict verdict = identity.compare(request, channel, plan, head);
+        if (verdict instanceof Verdict.Same same) {
+            return same.proof();
+        }
+        String why = verdict instanceof Verdict.Different d ? d.why() : ((Verdict.Unproven) verdict).why();
+        throw new ObjectExistsException(request.bucket(), request.key(), context + "; " + why);
     }
 }

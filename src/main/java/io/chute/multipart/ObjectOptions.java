@@ -15,7 +15,8 @@ import java.util.Map;
  * @param serverSideEncryption {@code AES256} or {@code aws:kms}
  * @param kmsKeyId            KMS key for {@code aws:kms}
  * @param tags                object tags, sent as the x-amz-tagging header
- * @param metadata            user metadata (x-amz-meta-*), placeholders already expanded
+ * @param metadata            user metadata (x-amz-meta-*), placeholders already expanded; the values as they
+ *                            should read (non-ASCII ones are sent as RFC 2047 encoded words)
  * @param contentType         Content-Type of the object
  * @param cacheControl        Cache-Control of the object
  * @param acl                 canned ACL header value, e.g. {@code bucket-owner-full-control}
@@ -63,7 +64,7 @@ public record ObjectOptions(
             put.tagging(tagging());
         }
         if (!metadata.isEmpty()) {
-            put.metadata(metadata);
+            put.metadata(metadataHeaders());
         }
         return put;
     }
@@ -76,12 +77,19 @@ public record ObjectOptions(
             create.tagging(tagging());
         }
         if (!metadata.isEmpty()) {
-            create.metadata(metadata);
+            create.metadata(metadataHeaders());
         }
         return create;
     }
 
-    private Tagging tagging() {
+    /** The metadata as sent: non-ASCII values as RFC 2047 encoded words ({@link MetadataValues#encode}). */
+    Map<String, String> metadataHeaders() {
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        metadata.forEach((name, value) -> headers.put(name, MetadataValues.encode(value)));
+        return headers;
+    }
+
+    Tagging tagging() {
         return Tagging.builder()
                 .tagSet(tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
                         .toList())

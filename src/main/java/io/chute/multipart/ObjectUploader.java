@@ -62,6 +62,9 @@ public final class ObjectUploader {
     private final NoOverwrite noOverwrite;
     private final boolean fullObjectChecksum;
     private final Set<String> checksumCheckingBuckets = ConcurrentHashMap.newKeySet();
+    private final Set<String> bucketsDroppingMultipartTags = ConcurrentHashMap.newKeySet();
+    private final Set<String> headBeforeCompleteBuckets = ConcurrentHashMap.newKeySet();
+    private final Set<String> bucketsWithoutTagReads = ConcurrentHashMap.newKeySet();
     private final FlowControl flow;
     private final BandwidthLimiter bandwidth;
     private volatile boolean stopping;
@@ -99,7 +102,7 @@ public final class ObjectUploader {
         this.maxParts = maxParts;
         this.listener = listener;
         this.verifier = new ObjectVerifier(s3);
-        this.noOverwrite = new NoOverwrite(verifier);
+        this.noOverwrite = new NoOverwrite(verifier, new ObjectIdentity(s3, verifier, ObjectIdentity.READ_BACK_LIMIT));
     }
 
     /**
@@ -120,6 +123,16 @@ public final class ObjectUploader {
      */
     public void trustPutChecksums(String bucket) {
         checksumCheckingBuckets.add(bucket);
+    }
+
+    /**
+     * {@code bucket}'s endpoint ignores {@code If-None-Match: *} on CompleteMultipartUpload (the endpoint probe
+     * showed it: Ceph RGW 16). From now on a no-overwrite multipart upload to it reads the key with HeadObject just
+     * before Complete and does not complete over an object found there (it is compared with the file instead).
+     * The remaining race: an object stored between that HeadObject and the Complete is overwritten.
+     */
+    public void headBeforeComplete(String bucket) {
+        headBeforeCompleteBuckets.add(bucket);
     }
 
     /** Whether a file of this size goes through multipart upload (and so through a checkpoint). */
@@ -152,6 +165,23 @@ public final class ObjectUploader {
         s3.headBucket(b -> b.bucket(bucket).expectedBucketOwner(expectedBucketOwner));
     }
 
+    /**
+     * Writes a tiny object with {@code options} under {@code key} and deletes it again: proof that this rule's
+     * writes are accepted (permissions, storage class, SSE, tags). Throws the SDK's exception when the write is
+     * refused; a refused delete only warns (credentials that may write but not delete leave the probe object).
+     */
+    public void probeWrite(String bucket, String key, ObjectOptions options) {
+        byte[] body = "chute rule probe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        s3.putObject(options.applyTo(PutObjectRequest.builder()).bucket(bucket).key(key).build(),
+                RequestBody.fromBytes(body));
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(options.expectedBucketOwner()));
+        } catch (RuntimeException e) {
+            LOG.warnf("bucket=%s key=%s probe object could not be deleted (%s); remove it by hand", bucket, key,
+                    e.getMessage());
+        }
+    }
+
     /** Uploads and verifies; {@code resume} continues a checkpointed multipart upload. */
     public ObjectProof upload(ObjectRequest request, UploadJournal journal, Optional<ResumePoint> resume)
             throws IOException, InterruptedException {
@@ -176,16 +206,25 @@ public final class ObjectUploader {
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
                 .build();
-        PutObjectResponse response;
-        try (FlowControl.Permit permit = flow.sendObject(size)) {
-            response = s3.putObject(put, RequestBody.fromContentProvider(() -> body(channel, 0, size),
-                    size, request.options().contentTypeOrDefault()));
-            permit.sent();
-        } catch (S3Exception e) {
-            if (!NoOverwrite.isPreconditionFailed(e)) {
-                throw e;
+        PutObjectResponse response = null;
+        for (int attempt = 1; response == null; attempt++) {
+            try (FlowControl.Permit permit = flow.sendObject(size)) {
+                response = s3.putObject(put, RequestBody.fromContentProvider(() -> body(channel, 0, size),
+                        size, request.options().contentTypeOrDefault()));
+                permit.sent();
+            } catch (S3Exception e) {
+                if (!NoOverwrite.isPreconditionFailed(e)) {
+                    throw e;
+                }
+                Optional<ObjectProof> stored = noOverwrite.afterRefused(request, channel,
+                        PartPlan.of(size, configuredPartSizeInBytes, maxParts), "PutObject");
+                if (stored.isPresent()) {
+                    return stored.get();
+                }
+                if (attempt == 2) {
+                    throw e; // 412 twice with the key free: a later attempt (RetryLater) tries again
+                }
             }
-            return noOverwrite.afterPutRefused(request, digest);
         }
         listener.bytesSent(request.file(), size);
         ensureUnchanged(request);
@@ -278,21 +317,91 @@ public final class ObjectUploader {
     private ObjectProof completeAndVerify(ObjectRequest request, FileChannel channel, MultipartSession session,
                                           List<CompletedPart> parts) throws IOException {
         CrashPoint.BEFORE_COMPLETE.reached();
-        try {
-            complete(request, session, parts);
-        } catch (S3Exception e) {
-            if (!NoOverwrite.isPreconditionFailed(e)) {
-                throw e;
+        if (!request.options().overwrite() && headBeforeCompleteBuckets.contains(request.bucket())
+                && verifier.head(request).isPresent()) {
+            // the store would complete over it: compare instead, as after a 412
+            abort(session.bucket(), session.key(), session.uploadId(), request.options().expectedBucketOwner());
+            String context = "found just before CompleteMultipartUpload, which this store does not make conditional;"
+                    + " upload " + session.uploadId() + " aborted";
+            return noOverwrite.afterRefused(request, channel, session.plan(), context).orElseThrow(() ->
+                    new ObjectExistsException(request.bucket(), request.key(), context + "; then gone again"));
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                complete(request, session, parts);
+                break;
+            } catch (S3Exception e) {
+                if (!NoOverwrite.isPreconditionFailed(e)) {
+                    throw e;
+                }
+                if (verifier.head(request).isEmpty()) {
+                    LOG.infof("%sbucket=%s key=%s CompleteMultipartUpload got 412 Precondition Failed but no object"
+                            + " is stored there; %s", context(), request.bucket(), request.key(),
+                            attempt == 2 ? "keeping the upload for a later attempt" : "completing again");
+                    if (attempt == 2) {
+                        throw e; // the upload and its checkpoint stay: the next attempt resumes and completes
+                    }
+                    continue;
+                }
+                // another writer stored the key while the parts were sent: this upload can never complete
+                abort(session.bucket(), session.key(), session.uploadId(), request.options().expectedBucketOwner());
+                return noOverwrite.afterRefused(request, channel, session.plan(), "CompleteMultipartUpload (upload "
+                        + session.uploadId() + " aborted)").orElseThrow(() -> e);
             }
-            return noOverwrite.afterCompleteRefused(request, channel, session,
-                    () -> abort(session.bucket(), session.key(), session.uploadId(),
-                            request.options().expectedBucketOwner()));
         }
         CrashPoint.AFTER_COMPLETE.reached();
         listener.verifying(request.file());
         List<PartDigest> digests = parts.stream().map(ObjectUploader::digestOf).toList();
-        return verifier.verify(request, digests, true,
+        ObjectProof proof = verifier.verify(request, digests, true,
                 session.fullObjectChecksum() ? Crc32cCombine.fullObjectCrc32c(parts) : null);
+        ensureTags(request);
+        return proof;
+    }
+
+    /**
+     * Some stores drop the tags given on CreateMultipartUpload (Ceph RGW 16 keeps them only on PutObject): after
+     * Complete, a rule's tags are read back with GetObjectTagging and, where missing, set with PutObjectTagging
+     * and read back again. Tags the store still does not keep fail verification (the file is retried).
+     */
+    private void ensureTags(ObjectRequest request) throws VerificationFailedException {
+        Map<String, String> wanted = request.options().tags();
+        if (wanted.isEmpty()) {
+            return;
+        }
+        Map<String, String> before;
+        try {
+            before = storedTags(request);
+        } catch (S3Exception e) {
+            // credentials without s3:GetObjectTagging (AWS, where Create keeps tags): the check is skipped, not the file
+            if (bucketsWithoutTagReads.add(request.bucket())) {
+                LOG.warnf("bucket=%s tags of multipart objects cannot be read back (%d %s); they are not checked",
+                        request.bucket(), e.statusCode(), e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode());
+            }
+            return;
+        }
+        if (before.equals(wanted)) {
+            return;
+        }
+        if (bucketsDroppingMultipartTags.add(request.bucket())) {
+            LOG.infof("bucket=%s the store did not keep the tags given on CreateMultipartUpload; multipart objects of"
+                    + " rules with tags get them with PutObjectTagging after Complete (fallback in use)",
+                    request.bucket());
+        }
+        s3.putObjectTagging(b -> b.bucket(request.bucket()).key(request.key())
+                .expectedBucketOwner(request.options().expectedBucketOwner()).tagging(request.options().tagging()));
+        Map<String, String> stored = storedTags(request);
+        if (!stored.equals(wanted)) {
+            throw new VerificationFailedException("bucket=" + request.bucket() + " key=" + request.key()
+                    + " tags after PutObjectTagging are " + stored + ", expected " + wanted);
+        }
+    }
+
+    private Map<String, String> storedTags(ObjectRequest request) {
+        Map<String, String> stored = new java.util.HashMap<>();
+        s3.getObjectTagging(b -> b.bucket(request.bucket()).key(request.key())
+                .expectedBucketOwner(request.options().expectedBucketOwner())).tagSet()
+                .forEach(t -> stored.put(t.key(), t.value()));
+        return stored;
     }
 
     private MultipartSession create(ObjectRequest request, long size) {

@@ -44,16 +44,6 @@ final class ObjectVerifier {
         return proof.get();
     }
 
-    /**
-     * The object under the request's key if it is this file (same size, and the CRC32C or MD5 ETag of
-     * {@code parts}); empty when there is no object or a different one.
-     */
-    Optional<ObjectProof> sameObject(ObjectRequest request, List<PartDigest> parts, boolean multipart,
-                                     String fullObjectCrc) {
-        return head(request).flatMap(head -> match(request.bucket(), request.key(), request.identity().sizeInBytes(),
-                parts, multipart, fullObjectCrc, head));
-    }
-
     /** HeadObject of the request's key; empty when no object is stored there. */
     Optional<HeadObjectResponse> head(ObjectRequest request) {
         try {

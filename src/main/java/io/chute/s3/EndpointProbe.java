@@ -30,7 +30,12 @@ public final class EndpointProbe {
      * What one bucket's endpoint honours. {@code detail} says why a guarantee is missing, or that the probe itself
      * failed (then both flags are false: unknown).
      */
-    public record Guarantees(String bucket, boolean conditionalWrites, boolean crc32cChecksums, String detail) {
+    public record Guarantees(String bucket, boolean conditionalWrites, boolean crc32cChecksums, String detail,
+                             boolean conditionalComplete) {
+
+        public Guarantees(String bucket, boolean conditionalWrites, boolean crc32cChecksums, String detail) {
+            this(bucket, conditionalWrites, crc32cChecksums, detail, conditionalWrites);
+        }
     }
 
     private EndpointProbe() {
@@ -52,9 +57,11 @@ public final class EndpointProbe {
                 notes.add("HeadObject reports CRC32C " + reported + " instead of " + crc32c(BODY));
             }
             boolean checked = refusesWrongChecksum(s3, bucket, badKey, written, notes);
-            return new Guarantees(bucket, conditional, checked && crc32c(BODY).equals(reported), String.join("; ", notes));
+            boolean conditionalComplete = refusesCompleteOverExisting(s3, bucket, key, notes);
+            return new Guarantees(bucket, conditional, checked && crc32c(BODY).equals(reported), String.join("; ", notes),
+                    conditionalComplete);
         } catch (RuntimeException e) {
-            return new Guarantees(bucket, false, false, "probe failed: " + e.getMessage());
+            return new Guarantees(bucket, false, false, "probe failed: " + e.getMessage(), false);
         } finally {
             for (String k : written) {
                 deleteQuietly(s3, bucket, k);
@@ -65,10 +72,11 @@ public final class EndpointProbe {
     /** Logs the result: info when every guarantee holds, a warning naming each missing one otherwise. */
     public static void log(Guarantees g) {
         String line = "bucket=" + g.bucket() + " endpoint guarantees: conditional writes (If-None-Match) "
-                + (g.conditionalWrites() ? "enforced" : "NOT enforced") + ", CRC32C checksums "
+                + (g.conditionalWrites() ? "enforced" : "NOT enforced") + ", on CompleteMultipartUpload "
+                + (g.conditionalComplete() ? "enforced" : "NOT enforced") + ", CRC32C checksums "
                 + (g.crc32cChecksums() ? "checked and stored" : "NOT honoured")
                 + (g.detail().isEmpty() ? "" : " (" + g.detail() + ")");
-        if (g.conditionalWrites() && g.crc32cChecksums()) {
+        if (g.conditionalWrites() && g.conditionalComplete() && g.crc32cChecksums()) {
             LOG.info(line);
         } else {
             LOG.warn(line);
@@ -86,6 +94,44 @@ public final class EndpointProbe {
             }
             notes.add("If-None-Match: * answered " + e.statusCode() + " instead of 412");
             return false;
+        }
+    }
+
+    /**
+     * A multipart upload completed with {@code If-None-Match: *} over the existing probe object {@code key}: 412
+     * means the condition is enforced on Complete too (Ceph RGW 16 ignores it there and overwrites).
+     */
+    private static boolean refusesCompleteOverExisting(S3Client s3, String bucket, String key, List<String> notes) {
+        String uploadId;
+        try {
+            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+        } catch (S3Exception e) {
+            notes.add("CreateMultipartUpload answered " + e.statusCode() + "; conditional Complete not probed");
+            return false;
+        }
+        boolean completed = false;
+        try {
+            String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(1),
+                    RequestBody.fromBytes(BODY)).eTag();
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch("*")
+                    .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(etag))));
+            completed = true;
+            notes.add("CompleteMultipartUpload with If-None-Match: * over an existing object was accepted");
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                return true;
+            }
+            notes.add("If-None-Match: * on CompleteMultipartUpload answered " + e.statusCode() + " instead of 412");
+            return false;
+        } finally {
+            if (!completed) {
+                try {
+                    s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+                } catch (RuntimeException gone) {
+                    // already gone
+                }
+            }
         }
     }
 

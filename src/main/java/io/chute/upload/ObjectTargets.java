@@ -3,8 +3,10 @@ package io.chute.upload;
 import io.chute.config.DropRule;
 import io.chute.config.TargetOptions;
 import io.chute.config.TargetOptions.KeyTime;
+import io.chute.multipart.MetadataValues;
 import io.chute.multipart.ObjectOptions;
 import io.chute.stability.FileIdentity;
+import io.chute.upload.ObjectKeyResolver.InvalidKeyException;
 
 import java.net.URLConnection;
 import java.nio.file.Path;
@@ -36,19 +38,43 @@ final class ObjectTargets {
         return rule.target().keyTime() == KeyTime.UPLOAD ? clock.instant() : Instant.ofEpochMilli(identity.mtimeMillis());
     }
 
-    static ObjectOptions options(DropRule rule, Path relative, Instant time, String hostname) {
+    /**
+     * The object options of one file; throws {@link InvalidKeyException} when an expanded metadata value holds a
+     * control character (a file name with a newline or tab in it): no valid HTTP header can carry it, and only
+     * that file is refused.
+     */
+    static ObjectOptions options(DropRule rule, Path relative, Instant time, String hostname) throws InvalidKeyException {
         TargetOptions t = rule.target();
+        Map<String, String> metadata = ObjectKeyResolver.metadata(rule, relative, time, hostname);
+        for (Map.Entry<String, String> m : metadata.entrySet()) {
+            String control = MetadataValues.controlCharacterIn(m.getValue());
+            if (control != null) {
+                throw new InvalidKeyException("metadata '" + m.getKey() + "' of this file would contain the control"
+                        + " character " + control + ", which no HTTP header can carry");
+            }
+        }
         return new ObjectOptions(
                 t.storageClass().orElse(null),
                 sseHeader(t.sse()),
                 t.kmsKeyId().orElse(null),
                 t.tags(),
-                ObjectKeyResolver.metadata(rule, relative, time, hostname),
+                metadata,
                 t.contentType().orElseGet(() -> contentTypeOf(relative.getFileName().toString())),
                 t.cacheControl().orElse(null),
                 t.acl().orElse(null),
                 t.expectedBucketOwner().orElse(null),
                 t.overwrite());
+    }
+
+    /**
+     * The options a rule's probe write uses: the rule's storage class, SSE, tags, cache-control, ACL and expected
+     * owner; no metadata (its values depend on the file) and no If-None-Match (the probe key is fresh).
+     */
+    static ObjectOptions probeOptions(DropRule rule) {
+        TargetOptions t = rule.target();
+        return new ObjectOptions(t.storageClass().orElse(null), sseHeader(t.sse()), t.kmsKeyId().orElse(null),
+                t.tags(), Map.of(), null, t.cacheControl().orElse(null), t.acl().orElse(null),
+                t.expectedBucketOwner().orElse(null), true);
     }
 
     /** The media type of a file name, or null when unknown (the object then gets application/octet-stream). */

@@ -20,12 +20,19 @@ public final class RuleHealth {
     /** Equal jitter: never much less than half the ceiling. */
     static final Backoff UNSUPPORTED_PAUSES = new Backoff(Duration.ofMinutes(5), Duration.ofHours(1),
             bound -> bound / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(bound / 2 + 1));
-    /** What a successful HeadBucket proves works again: the bucket, the credentials, the network. */
+    /**
+     * What a successful HeadBucket proves works again: the bucket, the credentials, the network. Not a write
+     * refused with 403: HeadBucket needs only s3:ListBucket, so it succeeds while PutObject is still denied.
+     */
     private static final java.util.Set<String> PROBE_VOUCHES_FOR = java.util.Set.of(FailureReason.NO_SUCH_BUCKET.tag(),
-            FailureReason.ACCESS_DENIED.tag(), FailureReason.CREDENTIALS.tag(), FailureReason.NETWORK.tag());
+            FailureReason.CREDENTIALS.tag(), FailureReason.NETWORK.tag());
 
-    /** Why a rule is paused and until when. */
-    public record Failing(String reason, String detail, Instant since, Instant pausedUntil, int failures) {
+    /**
+     * Why a rule is paused and until when; {@code fromProbe} when every failure so far was the HeadBucket probe's
+     * own (then its success ends the pause, whatever the reason).
+     */
+    public record Failing(String reason, String detail, Instant since, Instant pausedUntil, int failures,
+                          boolean fromProbe) {
     }
 
     private final Clock clock;
@@ -42,13 +49,28 @@ public final class RuleHealth {
         this.pauses = pauses;
     }
 
-    /** Records a rule-wide failure; returns how long the rule's files should wait before the next try. */
+    /**
+     * Records a rule-wide failure of an upload's request (a write, or the reads that verify it); returns how long
+     * the rule's files should wait before the next try. Only a successful write ends it ({@link #succeeded},
+     * {@link #writeProbeSucceeded}), or HeadBucket for the failures it vouches for.
+     */
     public Duration failed(String rule, FailureReason reason, String detail) {
+        return record(rule, reason, detail, false);
+    }
+
+    /** Records a failure of the periodic HeadBucket probe itself; its next success ends the pause. */
+    public Duration probeFailed(String rule, FailureReason reason, String detail) {
+        return record(rule, reason, detail, true);
+    }
+
+    private Duration record(String rule, FailureReason reason, String detail, boolean probe) {
         Instant now = clock.instant();
         Failing next = failing.compute(rule, (k, old) -> {
             int failures = old == null ? 1 : old.failures() + 1;
             Duration pause = (reason == FailureReason.STORE_UNSUPPORTED ? UNSUPPORTED_PAUSES : pauses).delay(failures);
-            return new Failing(reason.tag(), detail, old == null ? now : old.since(), now.plus(pause), failures);
+            boolean fromProbe = probe && (old == null || old.fromProbe());
+            return new Failing(reason.tag(), old != null && !old.fromProbe() && probe ? old.detail() : detail,
+                    old == null ? now : old.since(), now.plus(pause), failures, fromProbe);
         });
         return Duration.between(now, next.pausedUntil());
     }
@@ -58,11 +80,20 @@ public final class RuleHealth {
     }
 
     /**
-     * The periodic HeadBucket of the rule succeeded: ends a pause for a failure it vouches for (bucket,
-     * credentials, network), not one it says nothing about (a refused header, KMS, the drop folder).
+     * The periodic HeadBucket of the rule succeeded: ends a pause the probe itself recorded, or one for a failure
+     * it vouches for (bucket, credentials, network), not one it says nothing about (a write refused with 403, a
+     * refused header, KMS, the drop folder).
      */
     public void probeSucceeded(String rule) {
-        failing.computeIfPresent(rule, (k, f) -> PROBE_VOUCHES_FOR.contains(f.reason()) ? null : f);
+        failing.computeIfPresent(rule, (k, f) -> f.fromProbe() || PROBE_VOUCHES_FOR.contains(f.reason()) ? null : f);
+    }
+
+    /**
+     * A probe write with the rule's own object options succeeded: ends any pause but one for something the store
+     * does not implement (which may be about multipart or checksums, which the probe write does not use).
+     */
+    public void writeProbeSucceeded(String rule) {
+        failing.computeIfPresent(rule, (k, f) -> FailureReason.STORE_UNSUPPORTED.tag().equals(f.reason()) ? f : null);
     }
 
     /** A rule's current pause: why, and how much longer. */

@@ -161,4 +161,24 @@ class TargetConfigValidationTest {
         assertThat(errorsWith("chute.s3.access-key-id", "AKIAEXAMPLE")).singleElement().asString()
                 .startsWith("chute.s3.access-key-id: access-key-id and secret-access-key must be given together");
     }
+
+    @Test
+    void metadata_nonAsciiValue_isAccepted_controlCharacterOrNonTokenName_isRefused() throws Exception {
+        assertThat(errorsWith("chute.rules[0].metadata.site", "Zürich {name}")).isEmpty();
+        assertThat(errorsWith("chute.rules[0].metadata.site", "line one\nline two")).singleElement().asString()
+                .isEqualTo("chute.rules[0].metadata.site: contains the control character U+000A, which no HTTP header"
+                        + " can carry");
+        assertThat(errorsWith("chute.rules[0].metadata.owner@site", "x")).singleElement().asString()
+                .startsWith("chute.rules[0].metadata.owner@site: 'owner@site' is not a valid metadata name");
+    }
+
+    @Test
+    void contentTypeAndCacheControl_outsidePrintableAscii_areRefused() throws Exception {
+        assertThat(errorsWith("chute.rules[0].content-type", "text/plain; charset=\u00fc",
+                "chute.rules[0].cache-control", "max-age=60\t"))
+                .anySatisfy(e -> assertThat(e).isEqualTo(
+                        "chute.rules[0].content-type: contains U+00FC; this header takes printable ASCII only"))
+                .anySatisfy(e -> assertThat(e).isEqualTo(
+                        "chute.rules[0].cache-control: contains U+0009; this header takes printable ASCII only"));
+    }
 }

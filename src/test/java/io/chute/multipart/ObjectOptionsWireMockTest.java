@@ -151,6 +151,10 @@ class ObjectOptionsWireMockTest {
                         "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you"
                                 + " specified did not hold</Message></Error>")));
         server.stubFor(delete(urlPathEqualTo("/bucket/" + key)).willReturn(aResponse().withStatus(204)));
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/bucket/" + key))
+                .withQueryParam("tagging", com.github.tomakehurst.wiremock.client.WireMock.matching(".*"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/xml").withBody(
+                        "<Tagging><TagSet><Tag><Key>team</Key><Value>imaging</Value></Tag></TagSet></Tagging>")));
     }
 
     private List<LoggedRequest> posts(String key) {

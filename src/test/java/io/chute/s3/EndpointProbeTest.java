@@ -41,6 +41,8 @@ class EndpointProbeTest {
             assertThat(g.bucket()).isEqualTo("probed");
             assertThat(g.conditionalWrites()).as(g.detail()).isTrue();
             assertThat(g.crc32cChecksums()).as(g.detail()).isTrue();
+            assertThat(g.conditionalComplete()).as(g.detail()).isTrue();
+            assertThat(s3.listMultipartUploads(b -> b.bucket("probed")).uploads()).isEmpty();
             assertThat(s3.listObjectsV2(b -> b.bucket("probed")).contents()).extracting(S3Object::key)
                     .containsExactly("user-data.txt");
         }
@@ -79,6 +81,22 @@ class EndpointProbeTest {
             assertThat(g.conditionalWrites()).isFalse();
             assertThat(g.crc32cChecksums()).isFalse();
             assertThat(g.detail()).startsWith("probe failed:");
+        }
+    }
+
+    @Test
+    void probe_ofCephRgw_findsThatIfNoneMatchIsIgnoredOnCompleteMultipartUpload() {
+        S3Server server = SharedS3Servers.get(io.chute.testing.S3Server.Store.CEPH_RGW);
+        try (S3Client s3 = server.newClient()) {
+            String bucket = SharedS3Servers.freshBucket(server, "probed");
+            EndpointProbe.Guarantees g = EndpointProbe.probe(s3, bucket);
+            assertThat(g.conditionalWrites()).as(g.detail()).isTrue();
+            assertThat(g.conditionalComplete()).isFalse();
+            assertThat(g.crc32cChecksums()).isFalse();
+            assertThat(g.detail()).contains("CompleteMultipartUpload with If-None-Match: * over an existing object"
+                    + " was accepted");
+            assertThat(s3.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
+            assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
         }
     }
 }

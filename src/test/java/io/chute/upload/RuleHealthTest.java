@@ -13,15 +13,37 @@ class RuleHealthTest {
     private final RuleHealth health = new RuleHealth(Clock.systemUTC());
 
     @Test
-    void aBucketProbeThatSucceeds_endsABucketOrCredentialsPause_butNotAStoreUnsupportedOne() {
-        health.failed("a", FailureReason.ACCESS_DENIED, "403 AccessDenied");
+    void aBucketProbeThatSucceeds_endsABucketOrCredentialsPause_butNotARefusedWriteOrStoreUnsupportedOne() {
+        health.failed("a", FailureReason.NO_SUCH_BUCKET, "404 NoSuchBucket");
         health.failed("b", FailureReason.STORE_UNSUPPORTED, "501 NotImplemented: Unknown header x-amz-tagging");
+        health.failed("w", FailureReason.ACCESS_DENIED, "PutObject 403 AccessDenied");
 
         health.probeSucceeded("a");
         health.probeSucceeded("b");
+        health.probeSucceeded("w");
 
         assertThat(health.failing("a")).isEmpty();
         assertThat(health.failing("b")).hasValueSatisfying(f -> assertThat(f.detail()).contains("x-amz-tagging"));
+        assertThat(health.failing("w")).as("HeadBucket needs only s3:ListBucket: no proof that writes work")
+                .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo("access_denied"));
+    }
+
+    @Test
+    void aPauseTheBucketProbeRecorded_isEndedByItsSuccess_andAWriteProbeEndsARefusedWrite() {
+        health.probeFailed("p", FailureReason.ACCESS_DENIED, "HeadBucket 403");
+        health.probeSucceeded("p");
+        assertThat(health.failing("p")).isEmpty();
+
+        health.failed("w", FailureReason.ACCESS_DENIED, "PutObject 403");
+        health.probeFailed("w", FailureReason.ACCESS_DENIED, "HeadBucket 403");
+        health.probeSucceeded("w");
+        assertThat(health.failing("w")).as("the write failed first: the probe's success is not enough").isPresent();
+        health.writeProbeSucceeded("w");
+        assertThat(health.failing("w")).isEmpty();
+
+        health.failed("u", FailureReason.STORE_UNSUPPORTED, "501");
+        health.writeProbeSucceeded("u");
+        assertThat(health.failing("u")).isPresent();
     }
 
     @Test
