@@ -142,7 +142,7 @@ class PackagedDaemonIT {
             long partsBeforeCrash = journaledParts(sidecar);
             assertThat(partsBeforeCrash).as("killed mid-upload").isBetween(3L, 79L);
             // Independent count: what S3 itself holds versus what the journal recorded.
-            String header = Files.readAllLines(sidecar).get(0);
+            String header = Files.readAllLines(sidecar).get(1); // line 0 is the magic line
             String uploadId = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(header.substring(0, header.lastIndexOf(' '))).get("uploadId").asText();
             long storedInS3 = settledPartCount(client, uploadId); // a part whose body arrived may still be stored
@@ -245,7 +245,7 @@ class PackagedDaemonIT {
     private static long journaledParts(Path sidecar) {
         try {
             List<String> lines = Files.readAllLines(sidecar);
-            return Math.max(0, lines.size() - 1);
+            return Math.max(0, lines.size() - 2); // magic line, header line, then one line per part
         } catch (IOException notYet) {
             return 0;
         }
