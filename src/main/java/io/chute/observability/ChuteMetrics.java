@@ -95,6 +95,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
                     WATCH_OVERFLOWS, RESCANS, FILES_NOT_STABILIZING)) {
                 registry.counter(name, "rule", rule.name());
             }
+            registry.counter(FILES_SKIPPED, "rule", rule.name(), "reason", "not_regular");
         }
     }
 
