@@ -14,8 +14,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The sidecar's line format, version 1. Each line is {@code <json> <mac>\n}: a JSON record, one space, and the
- * hex HMAC-SHA256 of the JSON bytes under the installation key. Part lines are MACed together with the upload
+ * The sidecar's line format, version 1. The file starts with the magic line {@value #MAGIC_LINE} (sidecars
+ * written before it existed have none and are still read); then each line is {@code <json> <mac>\n}: a JSON
+ * record, one space, and the hex HMAC-SHA256 of the JSON bytes under the installation key. Part lines are MACed together with the upload
  * id, so a line cannot be moved into another upload's sidecar. Line 1 is the {@link SidecarHeader}; each
  * further line a {@link PartRecord}. A damaged last line (a write torn by a crash: no newline or bad MAC) is
  * ignored; any other damage makes the whole sidecar corrupt.
@@ -25,6 +26,12 @@ public final class SidecarCodec {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
+    /** First line of every sidecar (and of its temp file): recognises Chute's artefacts before any MAC. */
+    public static final String MAGIC_LINE = "chute-sidecar 1";
+    private static final byte[] MAGIC = (MAGIC_LINE + "\n").getBytes(StandardCharsets.US_ASCII);
+    /** Longest upload id accepted from a sidecar; S3 ids are a few hundred characters at most. */
+    static final int MAX_UPLOAD_ID_CHARS = 1024;
+
     private final byte[] key;
 
     public SidecarCodec(byte[] key) {
@@ -32,7 +39,28 @@ public final class SidecarCodec {
     }
 
     public byte[] encodeHeader(SidecarHeader header) {
-        return line(write(header), "");
+        byte[] line = line(write(header), "");
+        byte[] out = new byte[MAGIC.length + line.length];
+        System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
+        System.arraycopy(line, 0, out, MAGIC.length, line.length);
+        return out;
+    }
+
+    /**
+     * Whether {@code prefix} (the first bytes of a file, at least its first two lines) starts with a header this
+     * installation signed: the magic line (optional for sidecars written before it existed), then a header line
+     * whose MAC verifies under the installation key. What verifies is Chute's own artefact; anything else is a
+     * user's file, whatever its name.
+     */
+    public boolean headerVerifies(byte[] prefix) {
+        String text = new String(prefix, StandardCharsets.UTF_8);
+        text = withoutMagic(text);
+        int end = text.indexOf('\n');
+        return end > 0 && verified(text.substring(0, end), "") != null;
+    }
+
+    private static String withoutMagic(String text) {
+        return text.startsWith(MAGIC_LINE + "\n") ? text.substring(MAGIC_LINE.length() + 1) : text;
     }
 
     public byte[] encodePart(String uploadId, CompletedPart part) {
@@ -42,7 +70,7 @@ public final class SidecarCodec {
 
     /** Decodes a whole sidecar. Throws {@link CorruptSidecarException} naming what is wrong. */
     public Checkpoint decode(byte[] content) throws CorruptSidecarException {
-        String text = new String(content, StandardCharsets.UTF_8);
+        String text = withoutMagic(new String(content, StandardCharsets.UTF_8));
         String[] lines = text.split("\n", -1);
         // A complete file ends with '\n', so the last element is "" unless the tail was torn.
         if (lines.length < 2) {
@@ -84,7 +112,18 @@ public final class SidecarCodec {
         if (header.uploadId() == null || header.bucket() == null || header.key() == null || header.partSize() <= 0) {
             throw new CorruptSidecarException("header lacks uploadId, bucket, key or part size");
         }
+        if (!wellFormedUploadId(header.uploadId())) {
+            throw new CorruptSidecarException("header has a malformed upload id");
+        }
         return header;
+    }
+
+    /** Non-blank, bounded, printable ASCII: what S3 implementations hand out, and safe in a request and a log. */
+    static boolean wellFormedUploadId(String id) {
+        if (id.isBlank() || id.length() > MAX_UPLOAD_ID_CHARS) {
+            return false;
+        }
+        return id.chars().allMatch(c -> c > 0x20 && c < 0x7f);
     }
 
     private static <T> T read(String json, Class<T> type, String what) throws CorruptSidecarException {

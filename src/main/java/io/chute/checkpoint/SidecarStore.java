@@ -15,6 +15,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
@@ -29,6 +34,13 @@ import java.util.stream.Stream;
  * The only code that reads or writes {@code *.upload_state} sidecars. The header is written once (temp file,
  * fsync, atomic rename, directory fsync); each part is one appended, MACed line followed by fsync, so a
  * checkpoint costs O(1) per part whatever the part count.
+ * <p>
+ * A drop folder is untrusted, so a file at a sidecar's name is Chute's only if it proves it: a regular file
+ * (links not followed, never a FIFO, device or socket, which are never opened), with one link, at most
+ * {@link #MAX_SIDECAR_BYTES}, starting with the magic line and a header signed by the installation key. Anything
+ * else there is a user's file: it is never read past its first {@link #HEADER_PROBE_BYTES}, never written,
+ * moved or deleted; the file it shadows keeps its checkpoint under the displaced root in the state dir instead
+ * (or, without one, is uploaded without a checkpoint), and the log says so once.
  */
 public final class SidecarStore {
 
@@ -36,9 +48,31 @@ public final class SidecarStore {
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
+    /**
+     * Upper bound of a sidecar's size. A part line is about 200 bytes ({@code PartRecord} JSON with a quoted
+     * 32-hex ETag, CRC32C and MD5 in base64, one space, 64 hex MAC, newline) and an upload has at most 10,000
+     * parts, so a full journal is about 2 MB plus a header of a few KiB; 4 MiB leaves room for ETags twice as
+     * long. A larger file is not Chute's.
+     */
+    public static final long MAX_SIDECAR_BYTES = 4L << 20;
+    /** How much of a file is read to recognise (or reject) it as Chute's: the magic line and the header line. */
+    public static final int HEADER_PROBE_BYTES = 16 * 1024;
+    private static final int MAX_REMEMBERED_WARNINGS = 10_000;
+
+    /** What a file at a sidecar's place is. */
+    public enum Trust { ABSENT, OURS, FOREIGN }
+
+    /** The verdict on one path, with the reason a foreign file is not Chute's. */
+    public record Inspection(Trust trust, String why) {
+        static final Inspection ABSENT = new Inspection(Trust.ABSENT, "absent");
+        static final Inspection OURS = new Inspection(Trust.OURS, "signed by this installation");
+    }
+
     private final SidecarCodec codec;
     private final Clock clock;
     private final Path mirrorRoot;
+    private final Path displacedRoot;
+    private final Set<Path> warned = ConcurrentHashMap.newKeySet();
 
     /** Sidecars beside their files. */
     public SidecarStore(byte[] installationKey, Clock clock) {
@@ -50,77 +84,255 @@ public final class SidecarStore {
      *                   (for read-only drop folders); otherwise beside their files
      */
     public SidecarStore(byte[] installationKey, Clock clock, Path mirrorRoot) {
+        this(installationKey, clock, mirrorRoot, null);
+    }
+
+    /**
+     * @param displacedRoot when not null, where a file's checkpoint is kept (mirroring its absolute path) while a
+     *                      file that is not Chute's occupies its sidecar's name; when null such a file is
+     *                      uploaded without a checkpoint
+     */
+    public SidecarStore(byte[] installationKey, Clock clock, Path mirrorRoot, Path displacedRoot) {
         this.codec = new SidecarCodec(installationKey);
         this.clock = clock;
         this.mirrorRoot = mirrorRoot == null ? null : mirrorRoot.toAbsolutePath().normalize();
+        this.displacedRoot = displacedRoot == null ? null : displacedRoot.toAbsolutePath().normalize();
     }
 
-    /** The sidecar of a file: {@code <file>.upload_state} beside it, or its mirror under the state dir. */
+    /** The sidecar's name for a file: {@code <file>.upload_state} beside it, or its mirror under the state dir. */
     public Path sidecarOf(Path file) {
+        return mirrored(mirrorRoot, file);
+    }
+
+    private static Path mirrored(Path root, Path file) {
         String name = file.getFileName() + CandidateFilter.SIDECAR_SUFFIX;
-        if (mirrorRoot == null) {
+        if (root == null) {
             return file.resolveSibling(name);
         }
         Path abs = file.toAbsolutePath().normalize();
         Path relative = abs.getRoot() == null ? abs : abs.getRoot().relativize(abs);
-        return mirrorRoot.resolve(relative.toString()).resolveSibling(name);
+        return root.resolve(relative.toString()).resolveSibling(name);
+    }
+
+    private Optional<Path> displacedOf(Path file) {
+        return displacedRoot == null ? Optional.empty() : Optional.of(mirrored(displacedRoot, file));
     }
 
     /**
-     * Loads a file's sidecar; empty when it has none. Also removes temp files that an atomic sidecar write
-     * interrupted by a crash left behind (callers hold the file exclusively, so none is being written now).
+     * Where the file's checkpoint is written: its sidecar's name unless a file that is not Chute's occupies it,
+     * then its displaced place; empty when there is none (the file is uploaded without a checkpoint).
      */
-    public Optional<Checkpoint> load(Path file) throws IOException {
-        removeInterruptedWrites(file);
+    public Optional<Path> checkpointPathOf(Path file) {
+        Path primary = sidecarOf(file);
+        Inspection inspection = inspect(primary);
+        if (inspection.trust() != Trust.FOREIGN) {
+            return Optional.of(primary);
+        }
+        Optional<Path> displaced = displacedOf(file);
+        warnOccupied(file, primary, inspection, displaced);
+        return displaced;
+    }
+
+    /** Whether a file that is not Chute's sits at the file's sidecar name (it is left alone). */
+    public boolean sidecarNameOccupied(Path file) {
+        return inspect(sidecarOf(file)).trust() == Trust.FOREIGN;
+    }
+
+    /**
+     * Whether {@code path} is one of Chute's own artefacts signed by this installation (a sidecar, or a sidecar set
+     * aside as corrupt); reads at most {@link #HEADER_PROBE_BYTES}. Only names containing the sidecar suffix are
+     * read at all, so the cost for other files is one string search.
+     */
+    public boolean isOwnArtefact(Path path) {
+        Path name = path.getFileName();
+        return name != null && name.toString().contains(CandidateFilter.SIDECAR_SUFFIX)
+                && inspect(path).trust() == Trust.OURS;
+    }
+
+    /**
+     * Judges the file at {@code path} without following links and without ever opening anything but a regular
+     * file with one link: absent, Chute's own (magic line and a header this installation signed), or foreign.
+     */
+    public Inspection inspect(Path path) {
+        BasicFileAttributes attrs;
         try {
-            return Optional.of(codec.decode(Files.readAllBytes(sidecarOf(file))));
+            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException none) {
-            return Optional.empty();
+            return Inspection.ABSENT;
+        } catch (IOException e) {
+            return foreign("cannot read its attributes (" + e.getMessage() + ")");
+        }
+        if (attrs.isSymbolicLink()) {
+            return foreign("a symbolic link (never followed)");
+        }
+        if (!attrs.isRegularFile()) {
+            return foreign(attrs.isDirectory() ? "a directory" : "not a regular file (FIFO, socket or device; never opened)");
+        }
+        int links = linkCount(path);
+        if (links > 1) {
+            return foreign("hard-linked (" + links + " links)");
+        }
+        if (attrs.size() > MAX_SIDECAR_BYTES) {
+            return foreign(attrs.size() + " bytes, more than a sidecar's " + MAX_SIDECAR_BYTES);
+        }
+        try {
+            return codec.headerVerifies(readBounded(path, HEADER_PROBE_BYTES)) ? Inspection.OURS
+                    : foreign("no Chute header signed by this installation");
+        } catch (IOException e) {
+            return foreign("unreadable (" + e.getMessage() + ")");
         }
     }
 
-    private void removeInterruptedWrites(Path file) throws IOException {
-        Path sidecar = sidecarOf(file);
-        if (!Files.isDirectory(sidecar.getParent())) {
+    private static Inspection foreign(String why) {
+        return new Inspection(Trust.FOREIGN, why);
+    }
+
+    private static int linkCount(Path path) {
+        try {
+            return ((Number) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException notUnix) {
+            return 1;
+        }
+    }
+
+    /** At most {@code limit} bytes from the start of a regular file; opened without following a link. */
+    private static byte[] readBounded(Path path, int limit) throws IOException {
+        try (SeekableByteChannel ch = Files.newByteChannel(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(limit, Math.max(0, ch.size()) + 1));
+            while (buffer.hasRemaining() && ch.read(buffer) > 0) {
+                // read until the bound or the end
+            }
+            return Arrays.copyOf(buffer.array(), buffer.position());
+        }
+    }
+
+    /**
+     * Loads a file's checkpoint; empty when it has none. Also removes temp files that an atomic sidecar write
+     * interrupted by a crash left behind, only those that verify as Chute's (callers hold the file exclusively,
+     * so none is being written now). A file that is not Chute's at the sidecar's name is left alone and the
+     * checkpoint is looked up at the displaced place instead.
+     *
+     * @throws CorruptSidecarException for a sidecar of this installation whose journal is damaged
+     */
+    public Optional<Checkpoint> load(Path file) throws IOException {
+        Path primary = sidecarOf(file);
+        removeInterruptedWrites(primary);
+        Inspection inspection = inspect(primary);
+        if (inspection.trust() == Trust.OURS) {
+            return Optional.of(decode(primary));
+        }
+        if (inspection.trust() == Trust.FOREIGN) {
+            warnOccupied(file, primary, inspection, displacedOf(file));
+        }
+        Optional<Path> displaced = displacedOf(file);
+        if (displaced.isEmpty()) {
+            return Optional.empty();
+        }
+        removeInterruptedWrites(displaced.get());
+        Inspection there = inspect(displaced.get());
+        if (there.trust() == Trust.ABSENT) {
+            return Optional.empty();
+        }
+        if (there.trust() == Trust.FOREIGN) {
+            throw new CorruptSidecarException("displaced checkpoint " + displaced.get() + " is " + there.why());
+        }
+        return Optional.of(decode(displaced.get()));
+    }
+
+    private Checkpoint decode(Path sidecar) throws IOException {
+        byte[] content = readBounded(sidecar, (int) MAX_SIDECAR_BYTES + 1);
+        if (content.length > MAX_SIDECAR_BYTES) {
+            throw new CorruptSidecarException("sidecar grew beyond " + MAX_SIDECAR_BYTES + " bytes");
+        }
+        return codec.decode(content);
+    }
+
+    private void warnOccupied(Path file, Path primary, Inspection inspection, Optional<Path> displaced) {
+        if (warned.size() > MAX_REMEMBERED_WARNINGS) {
+            warned.clear();
+        }
+        if (warned.add(file.toAbsolutePath())) {
+            LOG.warnf("path=%s its sidecar name %s is taken by a file that is not Chute's (%s); that file is left"
+                            + " untouched and %s", file, primary, inspection.why(),
+                    displaced.map(d -> "the checkpoint is kept in " + d).orElse("the file is uploaded without a checkpoint"));
+        }
+    }
+
+    private void removeInterruptedWrites(Path sidecar) throws IOException {
+        Path dir = sidecar.getParent();
+        if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         String prefix = "." + sidecar.getFileName();
-        try (var siblings = Files.newDirectoryStream(sidecar.getParent(), prefix + "*.tmp")) {
+        try (var siblings = Files.newDirectoryStream(dir, prefix + "*.tmp")) {
             for (Path temp : siblings) {
-                Files.deleteIfExists(temp);
+                if (inspect(temp).trust() == Trust.OURS) {
+                    Files.deleteIfExists(temp);
+                } else {
+                    LOG.debugf("%s looks like an interrupted sidecar write but is not Chute's; left alone", temp);
+                }
             }
         }
     }
 
-    /** Moves a corrupt sidecar aside as {@code .upload_state.corrupt-<time>} and returns the new path. */
+    /**
+     * Moves a corrupt sidecar of this installation aside as {@code .upload_state.corrupt-<time>} and returns the
+     * new path; null when there is none of Chute's to move (a file that is not Chute's is never moved).
+     */
     public Path moveAsideCorrupt(Path file, String why) throws IOException {
         Path sidecar = sidecarOf(file);
+        if (inspect(sidecar).trust() != Trust.OURS) {
+            Optional<Path> displaced = displacedOf(file);
+            if (displaced.isEmpty() || !Files.exists(displaced.get(), LinkOption.NOFOLLOW_LINKS)) {
+                LOG.warnf("path=%s checkpoint is unusable (%s); the file is uploaded afresh", file, why);
+                return null;
+            }
+            sidecar = displaced.get();
+        }
         Path aside = sidecar.resolveSibling(sidecar.getFileName() + ".corrupt-" + STAMP.format(clock.instant()));
-        Files.move(sidecar, aside);
+        Files.move(sidecar, aside, LinkOption.NOFOLLOW_LINKS);
         LOG.warnf("path=%s sidecar is corrupt (%s); moved aside to %s, the file is uploaded afresh", file, why, aside);
         return aside;
     }
 
+    /** Removes the file's checkpoint: its displaced copy, and its sidecar only if that is Chute's. */
     public void delete(Path file) throws IOException {
-        Files.deleteIfExists(sidecarOf(file));
+        Optional<Path> displaced = displacedOf(file);
+        if (displaced.isPresent()) {
+            Files.deleteIfExists(displaced.get());
+        }
+        Path sidecar = sidecarOf(file);
+        if (inspect(sidecar).trust() == Trust.OURS) {
+            Files.deleteIfExists(sidecar);
+        }
     }
 
     /**
-     * The files under {@code folder} (only directly in it unless {@code recursive}) that have a sidecar but no
-     * longer exist: removed by someone while Chute was stopped, or by Chute's own post-action right before a
-     * crash that left the sidecar. Nothing will ever upload them, so their sidecars only hold on to an upload.
+     * The files under {@code folder} (only directly in it unless {@code recursive}) that have a sidecar of this
+     * installation (beside them, or displaced) but no longer exist: removed by someone while Chute was stopped,
+     * or by Chute's own post-action right before a crash that left the sidecar. Nothing will ever upload them,
+     * so their sidecars only hold on to an upload. A file that merely has a sidecar's name is not one.
      */
     public List<Path> filesWithoutSource(Path folder, boolean recursive) throws IOException {
         Path base = folder.toAbsolutePath().normalize();
-        Path sidecarDir = sidecarOf(base.resolve("x")).getParent(); // the folder itself, or its mirror
-        if (!Files.isDirectory(sidecarDir)) {
-            return List.of();
-        }
         List<Path> vanished = new ArrayList<>();
+        collectVanished(base, sidecarOf(base.resolve("x")).getParent(), recursive, vanished);
+        Optional<Path> displaced = displacedOf(base.resolve("x"));
+        if (displaced.isPresent()) {
+            collectVanished(base, displaced.get().getParent(), recursive, vanished);
+        }
+        return vanished.stream().distinct().toList();
+    }
+
+    private void collectVanished(Path base, Path sidecarDir, boolean recursive, List<Path> vanished)
+            throws IOException {
+        if (!Files.isDirectory(sidecarDir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
         try (Stream<Path> paths = Files.walk(sidecarDir, recursive ? Integer.MAX_VALUE : 1)) {
             for (Path sidecar : (Iterable<Path>) paths::iterator) {
                 String name = sidecar.getFileName().toString();
-                if (!name.endsWith(CandidateFilter.SIDECAR_SUFFIX) || !Files.isRegularFile(sidecar)) {
+                if (!name.endsWith(CandidateFilter.SIDECAR_SUFFIX) || inspect(sidecar).trust() != Trust.OURS) {
                     continue;
                 }
                 Path relative = sidecarDir.relativize(sidecar.resolveSibling(
@@ -131,7 +343,6 @@ public final class SidecarStore {
                 }
             }
         }
-        return vanished;
     }
 
     /**
@@ -148,20 +359,40 @@ public final class SidecarStore {
     public final class Journal implements UploadJournal, AutoCloseable {
         private final Path file;
         private final Function<MultipartSession, SidecarHeader> headerFor;
+        /** Where this upload's checkpoint goes; null: no place for one (the file is uploaded without it). */
+        private final Path target;
         private String uploadId;
         private FileChannel channel;
 
         private Journal(Path file, Function<MultipartSession, SidecarHeader> headerFor) {
             this.file = file;
             this.headerFor = headerFor;
+            this.target = checkpointPathOf(file).orElse(null);
+        }
+
+        /** Where this journal writes, if anywhere. */
+        public Optional<Path> target() {
+            return Optional.ofNullable(target);
+        }
+
+        /** A stale displaced checkpoint must not outlive a new one written at the sidecar's own name. */
+        private void dropStaleDisplaced() throws IOException {
+            Optional<Path> displaced = displacedOf(file);
+            if (displaced.isPresent() && !displaced.get().equals(target)) {
+                Files.deleteIfExists(displaced.get());
+            }
         }
 
         @Override
         public synchronized void started(MultipartSession session) throws IOException {
             SidecarHeader header = headerFor.apply(session);
-            Durable.writeAtomically(sidecarOf(file), codec.encodeHeader(header), CrashPoint.DURING_HEADER_WRITE::reached);
             uploadId = header.uploadId();
             closeChannel();
+            if (target == null) {
+                return;
+            }
+            dropStaleDisplaced();
+            Durable.writeAtomically(target, codec.encodeHeader(header), CrashPoint.DURING_HEADER_WRITE::reached);
         }
 
         @Override
@@ -172,14 +403,22 @@ public final class SidecarStore {
             content.writeBytes(codec.encodeHeader(header));
             confirmed.forEach(p -> content.writeBytes(codec.encodePart(header.uploadId(), p)));
             closeChannel();
-            Durable.writeAtomically(sidecarOf(file), content.toByteArray());
             uploadId = header.uploadId();
+            if (target == null) {
+                return;
+            }
+            dropStaleDisplaced();
+            Durable.writeAtomically(target, content.toByteArray());
         }
 
         @Override
         public synchronized void partCompleted(CompletedPart part) throws IOException {
+            if (target == null) {
+                return;
+            }
             if (channel == null) {
-                channel = FileChannel.open(sidecarOf(file), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                channel = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+                        LinkOption.NOFOLLOW_LINKS);
             }
             ByteBuffer line = ByteBuffer.wrap(codec.encodePart(uploadId, part));
             if (CrashPoint.MID_CHECKPOINT.armed()) {

@@ -110,14 +110,15 @@ final class Stages {
     }
 
     /**
-     * Watcher → gate. A file already held anywhere is ignored (a path is held at most once); a kept file whose
+     * Watcher → gate. A file already held anywhere is ignored (a path is held at most once), so is a sidecar
+     * that verifies as this installation's (a file merely named like one is a user's file); a kept file whose
      * receipt matches needs no tracking at all; a file the full gate cannot take stays on disk, its rule
      * recorded for a rescan.
      */
     void seen(FileSeen seen) {
         Path path = seen.path();
-        if (lifecycle.isHeld(path) || alreadyUploadedAndKept(seen)) {
-            return;
+        if (lifecycle.isHeld(path) || engine.sidecars().isOwnArtefact(path) || alreadyUploadedAndKept(seen)) {
+            return; // held; one of Chute's own sidecars (proved by its signed header, not by its name); kept
         }
         if (lifecycle.discover(seen.rule(), path)) {
             metrics.discovered(seen.rule());

@@ -83,7 +83,8 @@ public final class UploadEngine implements AutoCloseable {
         this.clock = clock;
         stateDir = config.stateDir().toAbsolutePath().normalize();
         sidecars = new SidecarStore(InstallationKey.loadOrCreate(stateDir), clock,
-                config.sidecars() == ChuteConfig.SidecarLocation.STATE_DIR ? stateDir.resolve("sidecars") : null);
+                config.sidecars() == ChuteConfig.SidecarLocation.STATE_DIR ? stateDir.resolve("sidecars") : null,
+                stateDir.resolve("sidecars-displaced"));
         ledger = new UploadLedger(stateDir, clock);
         completion = new Completion(new ReceiptStore(stateDir), sidecars, stateDir, clock);
         KeyClaims claims = new KeyClaims(clock); // one register for every rule and connection

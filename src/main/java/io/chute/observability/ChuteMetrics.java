@@ -57,6 +57,8 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
     public static final String BANDWIDTH_LIMIT = "chute.bandwidth.limit.bytes.per.second";
     public static final String THROTTLED_SECONDS = "chute.throttled.seconds";
     public static final String FILES_HELD = "chute.files.held";
+    /** Names a rule selects that are skipped at discovery; reason {@code not_regular}: FIFO, socket or device. */
+    public static final String FILES_SKIPPED = "chute.files.skipped";
     /** 1 while the state dir can be written (as far as the last write or probe showed), 0 while uploads wait for it. */
     public static final String STATE_DIR_AVAILABLE = "chute.state.dir.available";
     /**
@@ -102,6 +104,7 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
             for (String reason : java.util.List.of("outside_root", "identity_changed")) {
                 registry.counter(SOURCES_KEPT, "rule", rule.name(), "reason", reason);
             }
+            registry.counter(FILES_SKIPPED, "rule", rule.name(), "reason", "not_regular");
         }
     }
 
@@ -260,6 +263,11 @@ public final class ChuteMetrics implements TransferListener, UploaderPool.Listen
             @Override
             public void rescanned(DropRule rule) {
                 registry.counter(RESCANS, "rule", rule.name()).increment();
+            }
+
+            @Override
+            public void notRegular(DropRule rule, java.nio.file.Path path) {
+                registry.counter(FILES_SKIPPED, "rule", rule.name(), "reason", "not_regular").increment();
             }
         };
     }

@@ -15,6 +15,11 @@ import java.util.regex.Pattern;
  * {@code Authorization} headers (with their SigV4 signature), session tokens (in headers, canonical requests
  * and presigned URLs). Their values become {@value #REDACTED}. Secret access keys are never sent, so the
  * libraries never log them. Attached to the console handler by {@code quarkus.log.console.filter}.
+ * <p>
+ * It also keeps untrusted text data: file names, object keys and S3 error messages reach messages verbatim, so
+ * every message (and every message of a logged exception's chain) is passed through {@link UntrustedText#escape}:
+ * a newline in a file name cannot forge or split a line of the plain-text log, and JSON logs stay one valid
+ * object per line. This is the one place it happens; call sites log names as they are.
  */
 @LoggingFilter(name = "chute-redact")
 public final class SecretRedactingFilter implements Filter {
@@ -33,9 +38,15 @@ public final class SecretRedactingFilter implements Filter {
     public boolean isLoggable(LogRecord record) {
         String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
         if (message == null) {
+            if (record.getThrown() != null && EscapedThrowable.needed(record.getThrown())) {
+                record.setThrown(EscapedThrowable.of(record.getThrown()));
+            }
             return true;
         }
-        String redacted = redact(message);
+        String redacted = redact(UntrustedText.escape(message));
+        if (record.getThrown() != null && EscapedThrowable.needed(record.getThrown())) {
+            record.setThrown(EscapedThrowable.of(record.getThrown()));
+        }
         if (!redacted.equals(message)) {
             if (record instanceof ExtLogRecord ext) {
                 ext.setMessage(redacted, ExtLogRecord.FormatStyle.NO_FORMAT);

@@ -223,7 +223,7 @@ public final class FileUploader implements Uploader {
         try (SidecarStore.Journal sidecar = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
             LedgeredJournal journal = new LedgeredJournal(ledger, sidecar, endpointId, file.path(),
                     checkpoint.map(c -> refOf(c.header().uploadId())).orElse(null),
-                    sidecars.sidecarOf(file.path()).toAbsolutePath().getParent());
+                    sidecar.target().orElse(sidecars.sidecarOf(file.path())).toAbsolutePath().getParent());
             ObjectProof proof = engine.upload(request, journal, resume);
             journal.ended();
             return new UploadOutcome.Completed(proof, resume.isPresent());
@@ -264,9 +264,13 @@ public final class FileUploader implements Uploader {
             loaded = sidecars.load(file.path());
         } catch (CorruptSidecarException e) {
             sidecars.moveAsideCorrupt(file.path(), e.getMessage());
+            abortLedgered(file, "its checkpoint is corrupt");
             return Optional.empty();
         }
         if (loaded.isEmpty()) {
+            if (sidecars.sidecarNameOccupied(file.path())) {
+                abortLedgered(file, "its sidecar name is taken by a file that is not Chute's");
+            }
             return loaded;
         }
         SidecarHeader h = loaded.get().header();
@@ -282,6 +286,31 @@ public final class FileUploader implements Uploader {
         abortAndForget(file, h);
         sidecars.delete(file.path());
         return Optional.empty();
+    }
+
+    /**
+     * The file starts afresh without a usable checkpoint: aborts the uploads of this file that this installation's
+     * ledger records as open on this endpoint (never an upload only a sidecar names; a sidecar may be forged).
+     */
+    private void abortLedgered(StableFile file, String why) {
+        try {
+            String path = file.path().toString();
+            for (UploadLedger.Entry e : ledger.open()) {
+                if (e.uploadId() == null || !path.equals(e.path()) || !endpointId.equals(e.endpoint())) {
+                    continue;
+                }
+                String owner = e.bucket().equals(file.rule().bucket())
+                        ? file.rule().target().expectedBucketOwner().orElse(null) : null;
+                if (engine.abort(e.bucket(), e.key(), e.uploadId(), owner)) {
+                    LOG.infof("rule=%s path=%s bucket=%s key=%s uploadId=%s aborted from the ledger: %s; starting over",
+                            file.rule().name(), file.path(), e.bucket(), e.key(), e.uploadId(), why);
+                    ledger.ended(e.ref());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warnf("rule=%s path=%s could not read the upload ledger (%s); the orphan janitor aborts what is left",
+                    file.rule().name(), file.path(), e.toString());
+        }
     }
 
     /** Aborts the file's checkpointed multipart upload, if any, and removes its sidecar. */

@@ -14,8 +14,9 @@ import java.util.Locale;
 /**
  * Decides whether a path is a candidate for upload at all: a regular file (never a FIFO, socket or device, so
  * nothing blocks on open; a symbolic link only under {@code symlinks: follow-inside-root} and only when its
- * target is a regular file inside the rule's folder), not a temp or hidden name, not a marker, not one of
- * Chute's own files, and selected by the rule's globs.
+ * target is a regular file inside the rule's folder), not a temp or hidden name, not a marker, and selected by
+ * the rule's globs. Chute's own sidecars are not recognised here by name: a name is no proof, so the daemon
+ * skips only files whose content verifies as its own (see {@code SidecarStore#isOwnArtefact}).
  */
 public final class CandidateFilter {
 
@@ -69,8 +70,8 @@ public final class CandidateFilter {
         }
         String name = file.getFileName().toString();
         String lower = name.toLowerCase(Locale.ROOT);
-        if (name.startsWith("~") || lower.contains(SIDECAR_SUFFIX) || rule.isMarker(file)) {
-            return false; // Office lock files; sidecars and corrupt-sidecar copies; markers
+        if (name.startsWith("~") || rule.isMarker(file)) {
+            return false; // Office lock files; markers
         }
         for (String suffix : TEMP_SUFFIXES) {
             if (lower.endsWith(suffix)) {

@@ -44,7 +44,14 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
 
         default void rescanned(DropRule rule) {
         }
+
+        /** A name the rule selects that is not a regular file (FIFO, socket, device): never opened; once per path. */
+        default void notRegular(DropRule rule, Path path) {
+        }
     }
+
+    private static final int MAX_REMEMBERED_SKIPS = 10_000;
+    private final java.util.Set<Path> reportedNotRegular = ConcurrentHashMap.newKeySet();
 
     /** How the watch service is opened and directories registered; a seam for tests of the limit fallback. */
     public interface Kernel {
@@ -238,6 +245,8 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                             if (CandidateFilter.accepts(rule, file, attrs)) {
                                 listener.accept(new FileSeen(rule, file));
+                            } else if (attrs.isOther()) {
+                                notRegular(rule, file);
                             }
                             return FileVisitResult.CONTINUE;
                         }
@@ -263,6 +272,34 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
         }
         if (CandidateFilter.admits(rule, candidate)) {
             listener.accept(new FileSeen(rule, candidate));
+        } else if (isOther(candidate)) {
+            notRegular(rule, candidate);
+        }
+    }
+
+    private static boolean isOther(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    /**
+     * A FIFO, socket or device whose name the rule selects: skipped at discovery, never opened (a FIFO would
+     * block whoever opens it), and reported once per path so it is not a silent omission.
+     */
+    private void notRegular(DropRule rule, Path path) {
+        if (!CandidateFilter.acceptsName(rule, path)) {
+            return;
+        }
+        if (reportedNotRegular.size() > MAX_REMEMBERED_SKIPS) {
+            reportedNotRegular.clear();
+        }
+        if (reportedNotRegular.add(path)) {
+            LOG.warnf("rule=%s path=%s is not a regular file (FIFO, socket or device); it is skipped, never opened"
+                    + " or uploaded", rule.name(), path);
+            listener.notRegular(rule, path);
         }
     }
 

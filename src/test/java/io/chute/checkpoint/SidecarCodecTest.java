@@ -58,6 +58,44 @@ class SidecarCodecTest {
     }
 
     @Test
+    void decode_readsAVersion1FileWrittenBeforeTheMagicLine() throws Exception {
+        byte[] golden;
+        try (InputStream in = getClass().getResourceAsStream("/golden/sidecar-v1-without-magic.upload_state")) {
+            golden = in.readAllBytes();
+        }
+        assertThat(codec.decode(golden).parts()).hasSize(2);
+        assertThat(codec.headerVerifies(golden)).isTrue();
+    }
+
+    @Test
+    void encode_startsWithTheMagicLine_andOnlyTheInstallationKeyVerifiesIt() {
+        byte[] content = sidecar(PART_1);
+        assertThat(new String(content, StandardCharsets.UTF_8)).startsWith(SidecarCodec.MAGIC_LINE + "\n");
+        assertThat(codec.headerVerifies(content)).isTrue();
+        byte[] otherKey = new byte[32];
+        otherKey[0] = 1;
+        assertThat(new SidecarCodec(otherKey).headerVerifies(content)).isFalse();
+        assertThat(codec.headerVerifies((SidecarCodec.MAGIC_LINE + "\n{\"version\":1} 00\n")
+                .getBytes(StandardCharsets.UTF_8))).isFalse();
+    }
+
+    @Test
+    void decode_malformedUploadIdUnderAValidMac_isCorrupt() {
+        SidecarHeader bad = new SidecarHeader(1, 1, 1, "k", "s", "e", "b", "key", "up\nforged", 5, "CRC32C", "t");
+        assertThatThrownBy(() -> codec.decode(codec.encodeHeader(bad)))
+                .isInstanceOf(CorruptSidecarException.class).hasMessageContaining("malformed upload id");
+    }
+
+    @Test
+    void sizeBound_holdsAFullJournalOfTenThousandParts() {
+        CompletedPart widest = new CompletedPart(10_000, 5L << 30, "\"" + "f".repeat(32) + "-10000\"",
+                "AAAAAA==", "1B2M2Y8AsgTpgAmY7PhCfg==");
+        long line = codec.encodePart("x".repeat(200), widest).length;
+        long header = sidecar().length;
+        assertThat(header + 10_000 * line).isLessThan(SidecarStore.MAX_SIDECAR_BYTES / 2);
+    }
+
+    @Test
     void decode_tornTailWithoutNewline_isIgnored() throws Exception {
         byte[] full = sidecar(PART_1, PART_2);
         byte[] torn = Arrays.copyOf(full, full.length - 20);

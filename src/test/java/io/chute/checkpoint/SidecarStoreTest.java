@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SidecarStoreTest {
 
@@ -59,12 +60,14 @@ class SidecarStoreTest {
     }
 
     @Test
-    void load_removesTempFilesOfAHeaderWriteInterruptedByACrash() throws Exception {
+    void load_removesTempFilesOfAHeaderWriteInterruptedByACrash_onlyWhenTheyAreChutes() throws Exception {
         SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
         Path file = Files.createFile(tmp.resolve("x.bin"));
-        Path leftover = Files.createFile(tmp.resolve(".x.bin.upload_state123456.tmp"));
+        Path ours = Files.write(tmp.resolve(".x.bin.upload_state123456.tmp"), new SidecarCodec(KEY).encodeHeader(HEADER));
+        Path users = Files.writeString(tmp.resolve(".x.bin.upload_state99.tmp"), "a user's notes");
         assertThat(store.load(file)).isEmpty();
-        assertThat(leftover).doesNotExist();
+        assertThat(ours).doesNotExist();
+        assertThat(users).hasContent("a user's notes");
     }
 
     @Test
@@ -72,9 +75,46 @@ class SidecarStoreTest {
         Clock clock = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);
         SidecarStore store = new SidecarStore(KEY, clock);
         Path file = Files.createFile(tmp.resolve("y.bin"));
-        Files.writeString(store.sidecarOf(file), "garbage");
+        journal(store, file, 3);
+        String text = Files.readString(store.sidecarOf(file));
+        String[] lines = text.split("\n");
+        lines[2] = lines[2].substring(0, lines[2].length() - 4) + "0000";
+        String damaged = String.join("\n", lines) + "\n";
+        Files.writeString(store.sidecarOf(file), damaged);
+        assertThatThrownBy(() -> store.load(file)).isInstanceOf(CorruptSidecarException.class);
         Path aside = store.moveAsideCorrupt(file, "test");
-        assertThat(aside).hasFileName("y.bin.upload_state.corrupt-20261122T100000Z").hasContent("garbage");
+        assertThat(aside).hasFileName("y.bin.upload_state.corrupt-20261122T100000Z").hasContent(damaged);
         assertThat(store.sidecarOf(file)).doesNotExist();
+        assertThat(store.isOwnArtefact(aside)).as("a set-aside sidecar is still recognised as Chute's").isTrue();
+    }
+
+    @Test
+    void aFileThatIsNotChutesAtTheSidecarName_isNeverMovedReadOrDeleted_andTheCheckpointIsDisplaced() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC(), null, tmp.resolve("state/displaced"));
+        Path file = Files.createFile(tmp.resolve("notes"));
+        Path users = Files.writeString(tmp.resolve("notes.upload_state"), "my notes, not a checkpoint");
+        assertThat(store.load(file)).isEmpty();
+        assertThat(store.moveAsideCorrupt(file, "test")).isNull();
+        assertThat(store.checkpointPathOf(file)).get().asString().startsWith(tmp.resolve("state/displaced").toString());
+        journal(store, file, 2);
+        assertThat(store.load(file).orElseThrow().parts()).hasSize(2);
+        store.delete(file);
+        assertThat(store.load(file)).isEmpty();
+        assertThat(users).hasContent("my notes, not a checkpoint");
+        assertThat(store.isOwnArtefact(users)).isFalse();
+        Files.delete(file);
+        assertThat(store.filesWithoutSource(tmp, false)).isEmpty();
+        assertThat(users).exists();
+    }
+
+    @Test
+    void withoutADisplacedRoot_aFileWhoseSidecarNameIsTaken_isJournalledNowhere() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        Path file = Files.createFile(tmp.resolve("z.bin"));
+        Path users = Files.writeString(tmp.resolve("z.bin.upload_state"), "x");
+        assertThat(store.checkpointPathOf(file)).isEmpty();
+        journal(store, file, 2);
+        assertThat(users).hasContent("x");
+        assertThat(store.load(file)).isEmpty();
     }
 }

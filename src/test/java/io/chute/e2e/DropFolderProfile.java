@@ -37,7 +37,7 @@ public abstract class DropFolderProfile implements QuarkusTestProfile {
         return Path.of("target", "e2e-" + server).toAbsolutePath();
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var paths = Files.walk(dir)) {
                 for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {

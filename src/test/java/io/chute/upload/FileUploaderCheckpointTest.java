@@ -155,13 +155,6 @@ class FileUploaderCheckpointTest {
         }
     }
 
-    private void assertSetAside(String name) throws Exception {
-        try (var listing = Files.list(tmp.resolve("inbox"))) {
-            assertThat(listing.map(p -> p.getFileName().toString()))
-                    .anyMatch(n -> n.startsWith(name + ".upload_state.corrupt-"));
-        }
-    }
-
     private OrphanJanitor janitor() {
         return new OrphanJanitor(ledger, sidecars, engine, endpointId, path -> false, Clock.systemUTC(),
                 java.time.Duration.ofHours(1), () -> { });
@@ -180,23 +173,23 @@ class FileUploaderCheckpointTest {
     }
 
     @Test
-    void emptySidecar_isMovedAsideAndTheFileUploadedAfresh() throws Exception {
+    void emptyFileAtTheSidecarName_isLeftAloneAndTheFileUploadedAfresh() throws Exception {
         Path file = tmp.resolve("inbox/empty-sidecar.bin");
         String sha = Files2.writeRandom(file, 12 * MIB, 1);
-        Files.write(sidecars.sidecarOf(file), new byte[0]);
+        Path foreign = Files.write(sidecars.sidecarOf(file), new byte[0]);
         assertThat(uploader.attempt(stable(file))).isInstanceOf(UploadOutcome.Completed.class);
         assertThat(objectSha("empty-sidecar.bin")).isEqualTo(sha);
-        assertSetAside("empty-sidecar.bin");
+        assertThat(foreign).exists().isEmptyFile();
     }
 
     @Test
-    void garbageSidecar_isMovedAsideAndTheFileUploadedAfresh() throws Exception {
+    void garbageAtTheSidecarName_isLeftAloneAndTheFileUploadedAfresh() throws Exception {
         Path file = tmp.resolve("inbox/garbage.bin");
         String sha = Files2.writeRandom(file, 11 * MIB, 2);
-        Files.writeString(sidecars.sidecarOf(file), "{\"version\":1} deadbeef\n{garbage\n");
+        Path foreign = Files.writeString(sidecars.sidecarOf(file), "{\"version\":1} deadbeef\n{garbage\n");
         assertThat(uploader.attempt(stable(file))).isInstanceOf(UploadOutcome.Completed.class);
         assertThat(objectSha("garbage.bin")).isEqualTo(sha);
-        assertSetAside("garbage.bin");
+        assertThat(foreign).hasContent("{\"version\":1} deadbeef\n{garbage\n");
     }
 
     @Test
