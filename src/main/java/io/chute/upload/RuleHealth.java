@@ -16,10 +16,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RuleHealth {
 
-    static final Backoff PAUSES = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(2));
-    /** Equal jitter: never much less than half the ceiling. */
+    /**
+     * Equal jitter (half the ceiling plus a uniform draw up to the other half): a pause is a pause. Full jitter
+     * could draw a pause of a few milliseconds, and every file of the paused rule would send its request again.
+     */
+    static final Backoff PAUSES = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(2), RuleHealth::equalJitter);
     static final Backoff UNSUPPORTED_PAUSES = new Backoff(Duration.ofMinutes(5), Duration.ofHours(1),
-            bound -> bound / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(bound / 2 + 1));
+            RuleHealth::equalJitter);
+
+    static long equalJitter(long bound) {
+        return bound / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(bound / 2 + 1);
+    }
     /**
      * What a successful HeadBucket proves works again: the bucket, the credentials, the network. Not a write
      * refused with 403: HeadBucket needs only s3:ListBucket, so it succeeds while PutObject is still denied.

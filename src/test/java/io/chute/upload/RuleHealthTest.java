@@ -52,4 +52,12 @@ class RuleHealthTest {
         assertThat(pause).isGreaterThanOrEqualTo(Duration.ofMinutes(2).plusSeconds(30));
         assertThat(health.failed("c", FailureReason.NO_SUCH_BUCKET, "404")).isLessThanOrEqualTo(Duration.ofSeconds(2));
     }
+
+    @Test
+    void aRulePause_lastsAtLeastHalfItsCeiling_soAPausedRuleNeverRetriesAtOnce() {
+        for (int attempt = 1; attempt <= 200; attempt++) {
+            Duration pause = new RuleHealth(Clock.systemUTC()).failed("r", FailureReason.ACCESS_DENIED, "403");
+            assertThat(pause).as("first pause, draw %d", attempt).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(2));
+        }
+    }
 }
