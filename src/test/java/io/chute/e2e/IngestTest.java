@@ -106,11 +106,12 @@ class IngestTest {
         double overdueBefore = counter(ChuteMetrics.FILES_NOT_STABILIZING, "rule", "marker");
         try (S3Client s3 = server.newClient()) {
             // positive evidence that it is held for want of its marker: the gate reports it not stable after the
-            // rule's max-stabilize (3 s, three quiet periods, in IngestProfile), and its status says why
+            // rule's max-stabilize (3 s, three quiet periods, in IngestProfile) and still holds it
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     counter(ChuteMetrics.FILES_NOT_STABILIZING, "rule", "marker") > overdueBefore);
-            assertThat(pipeline.status().orElseThrow().report().waiting()).as("the gate's reason")
-                    .anySatisfy(w -> assertThat(w.detail()).contains("waiting for marker scan-0001.tif.done"));
+            assertThat(pipeline.status().orElseThrow().report().waiting()).as("held by the gate")
+                    .filteredOn(w -> w.path().equals(data.toString())).singleElement()
+                    .satisfies(w -> assertThat(w.state()).hasToString("STABILIZING"));
             assertThat(exists(s3, "marker/scan-0001.tif")).isFalse();
             Files.writeString(data.resolveSibling("scan-0001.tif.done"), "");
             await().atMost(Duration.ofSeconds(20)).until(() -> exists(s3, "marker/scan-0001.tif"));
