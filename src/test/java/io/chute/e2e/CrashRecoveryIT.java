@@ -10,6 +10,8 @@ import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,6 +38,8 @@ import static org.awaitility.Awaitility.await;
  * source is accounted for, and only parts in flight at the crash are sent again.
  * Trial count for random kills: {@code -Dchutetest.random-trials} (default 8, {@code -Pheavy} 100).
  */
+@Execution(ExecutionMode.CONCURRENT) // two trials at a time (failsafe's parallelism): each has its own daemon,
+// temp dir and bucket; one's JVM start overlaps the other's quiet periods and uploads
 class CrashRecoveryIT {
 
     static final long MIB = 1024 * 1024;

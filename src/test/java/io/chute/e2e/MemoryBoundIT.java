@@ -87,6 +87,9 @@ class MemoryBoundIT {
                         - {name: backlog, path: "%s", bucket: no-such-bucket, quiet-period: 1s}
                     """.formatted(tmp.resolve("state"), s3.endpoint(), s3.accessKey(), s3.secretKey(), big, backlog));
             try (DaemonProcess daemon = DaemonProcess.start(config, tmp.resolve("daemon.log"), flags)) {
+                // started (and its management interface about to open) before the metrics are polled: on a loaded
+                // host the start with the production heap can take longer than DaemonProcess.get's 30 s
+                daemon.awaitLog("Chute started", Duration.ofMinutes(3));
                 // the default bounds hold 10,000 files each in the gate, the queue and the retry timer; the rest
                 // wait on disk, and the status says so
                 await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(2)).until(() ->
