@@ -44,6 +44,8 @@ class CrashRecoveryIT {
 
     static final long MIB = 1024 * 1024;
     static final int PARTS_IN_FLIGHT = 2;
+    /** A daemon start takes seconds on an idle host; two at a time on a loaded one took over a minute. */
+    static final Duration START = Duration.ofMinutes(3);
     static S3Server s3;
     static S3Client client;
 
@@ -98,7 +100,7 @@ class CrashRecoveryIT {
     private void assertRecovered(String bucket, Map<String, String> shas, Path config, double maxResentBytes)
             throws Exception {
         try (DaemonProcess after = DaemonProcess.start(config, tmp.resolve("after.log"))) {
-            after.awaitLog("Chute started", Duration.ofSeconds(60));
+            after.awaitLog("Chute started", START);
             assertRecovered(after, bucket, shas, shas, maxResentBytes);
         }
     }
@@ -137,7 +139,7 @@ class CrashRecoveryIT {
         Map<String, String> shas;
         try (DaemonProcess before = DaemonProcess.start(config, tmp.resolve("before.log"),
                 "-D" + CrashPoint.PROPERTY + "=" + point.id(), "-D" + CrashPoint.COUNT_PROPERTY + "=2")) {
-            before.awaitLog("Chute started", Duration.ofSeconds(60));
+            before.awaitLog("Chute started", START);
             shas = dropFiles(point.ordinal() * 10L);
             assertThat(before.waitForExit(Duration.ofSeconds(90))).as("halted at " + point.id()).isEqualTo(137);
             assertThat(before.logText()).contains("crash point " + point.id() + " reached");
@@ -159,14 +161,14 @@ class CrashRecoveryIT {
         Path file = tmp.resolve("inbox").resolve("big.bin");
         try (DaemonProcess before = DaemonProcess.start(config, tmp.resolve("before.log"),
                 "-D" + CrashPoint.PROPERTY + "=" + CrashPoint.AFTER_POST_ACTION.id())) {
-            before.awaitLog("Chute started", Duration.ofSeconds(60));
+            before.awaitLog("Chute started", START);
             Files.move(staged, file);
             assertThat(before.waitForExit(Duration.ofSeconds(90))).isEqualTo(137);
         }
         assertThat(file).as("deleted by the post-action").doesNotExist();
         assertThat(Files2.sidecarCount(tmp.resolve("inbox"))).as("the sidecar the crash left").isEqualTo(1);
         try (DaemonProcess after = DaemonProcess.start(config, tmp.resolve("after.log"))) {
-            after.awaitLog("Chute started", Duration.ofSeconds(60));
+            after.awaitLog("Chute started", START);
             assertThat(Files2.sidecarCount(tmp.resolve("inbox"))).as("removed at start").isZero();
             assertThat(after.logText()).contains("is gone; its checkpoint");
         }
@@ -199,7 +201,7 @@ class CrashRecoveryIT {
         int hits = 0;
         DaemonProcess daemon = DaemonProcess.start(config, tmp.resolve("daemon-0.log"));
         try {
-            daemon.awaitLog("Chute started", Duration.ofSeconds(60));
+            daemon.awaitLog("Chute started", START);
             for (int trial = 0; trial < trials; trial++) {
                 Map<String, String> shas = dropFiles("t" + trial + "-", 1000L + trial * 10L);
                 int parts = random.nextInt(6);
@@ -220,7 +222,7 @@ class CrashRecoveryIT {
                         + " sidecar(s)");
                 all.putAll(shas);
                 daemon = DaemonProcess.start(config, tmp.resolve("daemon-" + (trial + 1) + ".log"));
-                daemon.awaitLog("Chute started", Duration.ofSeconds(60));
+                daemon.awaitLog("Chute started", START);
                 assertRecovered(daemon, bucket, all, shas, PARTS_IN_FLIGHT * 5.0 * MIB);
             }
         } finally {
