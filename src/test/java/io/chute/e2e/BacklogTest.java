@@ -90,6 +90,11 @@ class BacklogTest {
         return registry.find(name).gauges().stream().mapToDouble(io.micrometer.core.instrument.Gauge::value).sum();
     }
 
+    private double noSuchBucketFailures() {
+        var counter = registry.find(ChuteMetrics.RETRIES).tag("reason", "no_such_bucket").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
     @Test
     void backlogBeyondTheBounds_waitsOnDisk_thenEveryFileIsUploadedExactlyOnce() throws Exception {
         Path drop = Profile.root().resolve("drop");
@@ -98,7 +103,10 @@ class BacklogTest {
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> pipeline.status().orElseThrow().report().rules().get(0)
                 .backlogOnDisk());
-        Thread.sleep(3000); // the paused rule's files go round: gate → queue → retry timer, or back to disk
+        // the paused rule's files go round (gate → queue → retry timer, or back to disk): wait until some wait on
+        // the retry timer and the rule has failed (and paused) twice, so the samples below see the bounds in use
+        await().atMost(Duration.ofSeconds(60)).until(() -> gauge(ChuteMetrics.FILES_WAITING_RETRY) > 0
+                && noSuchBucketFailures() >= 2);
         for (int i = 0; i < 10; i++) {
             double held = gauge(ChuteMetrics.QUEUE_DEPTH) + gauge(ChuteMetrics.FILES_STABILIZING)
                     + gauge(ChuteMetrics.FILES_WAITING_RETRY);

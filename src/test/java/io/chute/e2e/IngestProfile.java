@@ -58,6 +58,7 @@ public class IngestProfile implements QuarkusTestProfile {
             p.put(at + "after-upload", "delete");
         }
         p.put("chute.rules[1].marker", ".done");
+        p.put("chute.rules[1].max-stabilize", "3s"); // IngestTest waits for the "not stable" report, not a sleep
         p.put("chute.rules[2].watch-mode", "poll");
         p.put("chute.rules[2].poll-interval", "1s");
         p.put("chute.rules[3].after-upload", "move");

@@ -103,8 +103,15 @@ class IngestTest {
     void markerMode_uploadsOnlyOnceTheMarkerAppears_andRemovesBoth() throws Exception {
         Path data = folder("marker").resolve("scan-0001.tif");
         String sha = Files2.writeRandom(data, 2 * MIB, 11);
+        double overdueBefore = counter(ChuteMetrics.FILES_NOT_STABILIZING, "rule", "marker");
         try (S3Client s3 = server.newClient()) {
-            Thread.sleep(3000); // three quiet periods: a quiet-period rule would have uploaded it by now
+            // positive evidence that it is held for want of its marker: the gate reports it not stable after the
+            // rule's max-stabilize (3 s, three quiet periods, in IngestProfile) and still holds it
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    counter(ChuteMetrics.FILES_NOT_STABILIZING, "rule", "marker") > overdueBefore);
+            assertThat(pipeline.status().orElseThrow().report().waiting()).as("held by the gate")
+                    .filteredOn(w -> w.path().equals(data.toString())).singleElement()
+                    .satisfies(w -> assertThat(w.state()).hasToString("STABILIZING"));
             assertThat(exists(s3, "marker/scan-0001.tif")).isFalse();
             Files.writeString(data.resolveSibling("scan-0001.tif.done"), "");
             await().atMost(Duration.ofSeconds(20)).until(() -> exists(s3, "marker/scan-0001.tif"));

@@ -116,12 +116,22 @@ class PackagedDaemonIT {
                 assertThat(first.sigterm(Duration.ofSeconds(40))).as("exit status after SIGTERM").isIn(0, 143);
             }
             assertThat(tmp.resolve("inbox/kept.bin")).exists();
-            Thread.sleep(1100); // object timestamps have one-second resolution
+            // object timestamps have one-second resolution: a second upload must be able to move it
+            await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(firstUpload.plusSeconds(1)));
             try (DaemonProcess second = DaemonProcess.start(config, tmp.resolve("second.log"))) {
                 second.awaitLog("Chute started", Duration.ofSeconds(60));
-                Thread.sleep(4000); // several quiet periods and stability ticks
-                assertThat(second.metric("chute_files_uploaded_total")).isZero();
-                assertThat(second.logText()).doesNotContain("uploaded and verified");
+                // positive evidence that kept.bin was considered and skipped, not merely not reached yet: a file
+                // dropped after the start (after the startup scan saw kept.bin) is uploaded, and then the daemon
+                // holds nothing (nothing stabilizing, queued, in flight or waiting) and took in only that file
+                Files2.writeRandom(tmp.resolve("inbox/control.bin"), 7 * MIB, 4);
+                await().atMost(Duration.ofSeconds(90)).until(() -> second.metric("chute_files_uploaded_total") >= 1
+                        && second.metric("chute_uploads_in_progress") == 0 && second.metric("chute_queue_depth") == 0
+                        && second.metric("chute_files_stabilizing") == 0 && second.metric("chute_files_waiting_retry") == 0);
+                assertThat(second.metric("chute_files_discovered_total")).as("files taken in: control.bin only")
+                        .isEqualTo(1);
+                assertThat(second.metric("chute_files_uploaded_total")).isEqualTo(1);
+                assertThat(second.logText()).contains("key=in/control.bin uploaded and verified")
+                        .doesNotContain("key=in/kept.bin uploaded and verified");
             }
             assertThat(client.headObject(b -> b.bucket(BUCKET).key("in/kept.bin")).lastModified()).isEqualTo(firstUpload);
         }

@@ -122,14 +122,24 @@ class QuarantineTest {
         for (int i = 0; i < 40; i++) {
             Files.writeString(Profile.root().resolve("nobucket").resolve("waiting-" + i + ".csv"), "row " + i);
         }
-        Thread.sleep(8000); // several pause periods (2 s, 4 s, ...) with all 40 files stable
+        // positive evidence instead of a fixed sleep: all 40 files are past the gate, waiting out the rule's pause
+        // on the retry timer, and the rule has failed (and paused) at least three times
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                registry.find(ChuteMetrics.FILES_WAITING_RETRY).gauge().value() >= 39
+                        && registry.find(ChuteMetrics.FILES_HELD).tag("state", "stabilizing").gauge().value() == 0
+                        && noSuchBucketFailures() >= 3);
         long puts = proxy.findAll(com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor(
                 com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/missing-bucket/.*"))).size();
-        assertThat(puts).as("PUTs to the missing bucket while 40 files wait").isPositive().isLessThan(15);
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                registry.find(ChuteMetrics.FILES_WAITING_RETRY).gauge().value() > 0);
+        assertThat(puts).as("PUTs to the missing bucket after %s failures while 40 files wait", noSuchBucketFailures())
+                .isPositive().isLessThan(15);
         try (var files = Files.list(Profile.root().resolve("nobucket"))) {
             assertThat(files.filter(p -> p.getFileName().toString().startsWith("waiting-"))).hasSize(40);
         }
+    }
+
+    /** Requests of the paused rule refused for the missing bucket (each one pauses the rule again). */
+    private double noSuchBucketFailures() {
+        var counter = registry.find(ChuteMetrics.RETRIES).tag("reason", "no_such_bucket").counter();
+        return counter == null ? 0 : counter.count();
     }
 }

@@ -6,7 +6,8 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.chute.testing.DaemonProcess;
 import io.chute.testing.Files2;
-import io.chute.testing.S3ServerProcess;
+import io.chute.testing.S3Server;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +49,7 @@ class StateDirFullIT {
 
     private Path state;
     private boolean mounted;
-    private S3ServerProcess s3;
+    private S3Server s3;
     private WireMockServer proxy;
     private final String bucket = "chute-full-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -59,7 +60,7 @@ class StateDirFullIT {
         assumeTrue(refused == null, "needs a small tmpfs for a really full state dir; mount refused (not root, or no"
                 + " mount permission in this container): " + refused);
         mounted = true;
-        s3 = S3ServerProcess.start(Kind.S3MOCK);
+        s3 = SharedS3Servers.get(Kind.S3MOCK);
         s3.createBucket(bucket);
         proxy = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         proxy.start();
@@ -70,9 +71,6 @@ class StateDirFullIT {
     void unmount() throws Exception {
         if (proxy != null) {
             proxy.stop();
-        }
-        if (s3 != null) {
-            s3.close();
         }
         if (mounted) {
             run("umount", "-l", state.toString());

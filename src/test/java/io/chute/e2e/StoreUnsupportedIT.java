@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.chute.testing.DaemonProcess;
 import io.chute.testing.Files2;
-import io.chute.testing.S3ServerProcess;
+import io.chute.testing.S3Server;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class StoreUnsupportedIT {
     @Test
     void notImplementedOnPutObject_isStoreUnsupported_oneAttempt_theRuleWaitsNamingTheHeader() throws Exception {
         String bucket = "chute-501-" + UUID.randomUUID().toString().substring(0, 8);
-        try (S3ServerProcess s3 = S3ServerProcess.start(Kind.S3MOCK)) {
+        try (S3Server s3 = SharedS3Servers.get(Kind.S3MOCK)) { // shared per JVM: close() leaves it running
             s3.createBucket(bucket);
             WireMockServer proxy = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
             proxy.start();

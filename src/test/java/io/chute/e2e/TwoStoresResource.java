@@ -3,6 +3,7 @@ package io.chute.e2e;
 import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
 import io.chute.testing.SharedS3Servers;
+import io.chute.testing.TcpForwarder;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.io.IOException;
@@ -14,16 +15,61 @@ import java.util.Map;
 
 /**
  * Two real S3 servers and three rules for {@link TwoStoresTest}: rule {@code a} uses the global {@code chute.s3}
- * (the JVM's shared S3Mock), rule {@code b} overrides endpoint and keys (an S3Proxy of its own, since the test
- * stops it; it checks signatures, so b's keys must be used), rule {@code c} overrides only the profile with one that does not exist. Both servers have the same
- * bucket, so an object on the wrong server would not fail for want of a bucket.
+ * (the JVM's shared S3Mock), rule {@code b} overrides endpoint and keys (the JVM's shared S3Proxy, reached through
+ * a {@link TcpForwarder} so that the test can stop b's store, by closing the forwarder, without stopping a server
+ * other test classes share; S3Proxy checks signatures, so b's keys must be used), rule {@code c} overrides only the
+ * profile with one that does not exist. Both servers have the same bucket, so an object on the wrong server would
+ * not fail for want of a bucket.
  */
 public class TwoStoresResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String BUCKET = "two-stores"; // on S3Mock shared by every test class of the JVM
 
     /** The servers of a test run, injected into a field marked {@link io.chute.testing.InjectS3Server}. */
-    public record Stores(S3Server global, S3ServerProcess ruleB) {
+    public record Stores(S3Server global, S3Server ruleB) {
+    }
+
+    /** Rule b's store as the daemon sees it: the shared S3Proxy behind a forwarder; {@code close()} cuts it off. */
+    record ForwardedStore(S3Server server, TcpForwarder forwarder) implements S3Server {
+        @Override
+        public Store store() {
+            return server.store();
+        }
+
+        @Override
+        public java.net.URI endpoint() {
+            return forwarder.endpoint();
+        }
+
+        @Override
+        public String accessKey() {
+            return server.accessKey();
+        }
+
+        @Override
+        public String secretKey() {
+            return server.secretKey();
+        }
+
+        @Override
+        public String region() {
+            return server.region();
+        }
+
+        @Override
+        public Path logFile() {
+            return server.logFile();
+        }
+
+        @Override
+        public java.util.List<Long> pids() {
+            return server.pids();
+        }
+
+        @Override
+        public void close() {
+            forwarder.close(); // the shared S3Proxy itself keeps running for other test classes
+        }
     }
 
     private volatile Stores stores;
@@ -36,11 +82,12 @@ public class TwoStoresResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         S3Server global = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
-        S3ServerProcess ruleB = S3ServerProcess.start(S3ServerProcess.Kind.S3PROXY);
+        S3Server proxy = SharedS3Servers.get(S3ServerProcess.Kind.S3PROXY);
+        S3Server ruleB = new ForwardedStore(proxy, TcpForwarder.to(proxy.endpoint()));
         stores = new Stores(global, ruleB);
         try {
             SharedS3Servers.emptyBucket(global, BUCKET);
-            ruleB.createBucket(BUCKET);
+            SharedS3Servers.emptyBucket(proxy, BUCKET);
             DropFolderProfile.deleteTree(folder("a").getParent());
             for (String rule : new String[] {"a", "b", "c"}) {
                 Files.createDirectories(folder(rule));

@@ -8,9 +8,10 @@ import io.chute.multipart.TransferListener;
 import io.chute.multipart.UploadJournal;
 import io.chute.stability.FileIdentity;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,19 +34,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OneShotProbeTest {
 
-    private static S3ServerProcess server;
+    private static S3Server server;
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     static void startServer() {
-        server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
+        server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
     }
 
     @Test

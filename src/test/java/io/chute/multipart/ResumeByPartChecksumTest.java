@@ -2,7 +2,9 @@ package io.chute.multipart;
 
 import io.chute.stability.FileIdentity;
 import io.chute.testing.Files2;
+import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SharedS3Servers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ResumeByPartChecksumTest {
 
     private static final int PART = 5 * 1024 * 1024;
-    private static S3ServerProcess server;
+    private static S3Server server;
     private static S3Client s3;
 
     @TempDir
@@ -53,14 +55,13 @@ class ResumeByPartChecksumTest {
 
     @BeforeAll
     static void startServer() {
-        server = S3ServerProcess.start(S3ServerProcess.Kind.S3MOCK);
+        server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
         s3 = server.newClient();
     }
 
     @AfterAll
     static void stopServer() {
         s3.close();
-        server.close();
     }
 
     @AfterEach

@@ -56,7 +56,7 @@ public final class S3ServerProcess implements S3Server {
     public static final String SERVERS_DIR_PROPERTY = "chutetest.s3-servers";
     public static final String REGION = "us-east-1";
     private static final String LOOPBACK = "127.0.0.1";
-    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(180); // S3Mock took over 60 s on a loaded 2-core host
     private static final int START_ATTEMPTS = 3; // a free port can be grabbed by someone else before the server binds it
     private static final Set<S3ServerProcess> LIVE = ConcurrentHashMap.newKeySet();
 

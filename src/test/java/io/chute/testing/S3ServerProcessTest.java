@@ -15,19 +15,15 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -38,35 +34,41 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Plain JUnit 5 (no Quarkus) checks of {@link S3ServerProcess}: each server kind stores and returns bytes
- * unchanged through {@link S3ServerProcess#newClient()}, is reachable on loopback only, and S3Proxy
- * rejects a wrong SigV4 secret. One server per kind is shared by the methods of this class.
+ * unchanged through {@link S3Server#newClient()}, is reachable on loopback only, and S3Proxy rejects a wrong SigV4
+ * secret; {@link S3ServerProcess#close()} stops the process. The checks of a kind run against the JVM's shared
+ * server of that kind ({@link SharedS3Servers}, which {@link S3ServerProcess#start} started with the same
+ * settings), so they cost no server start of their own; only the close check starts (and stops) one.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class S3ServerProcessTest {
 
-    private final Map<Kind, S3ServerProcess> servers = new EnumMap<>(Kind.class);
-
-    private S3ServerProcess server(Kind kind) {
-        return servers.computeIfAbsent(kind, k -> {
-            S3ServerProcess started = S3ServerProcess.start(k);
-            System.out.printf("started %s in %d ms, log %s%n", started, started.startupTime().toMillis(), started.logFile());
-            return started;
-        });
+    private static S3Server server(Kind kind) {
+        return SharedS3Servers.get(kind);
     }
 
-    @AfterAll
-    void stopServers() {
-        servers.values().forEach(S3ServerProcess::close);
-        servers.values().forEach(s -> assertThat(ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive)).as("%s stopped", s)
-                .isNotEqualTo(java.util.Optional.of(true)));
+    private static int port(S3Server s3) {
+        return s3.endpoint().getPort();
+    }
+
+    private static long pid(S3Server s3) {
+        assertThat(s3.pids()).as("pids of %s", s3).hasSize(1);
+        return s3.pids().get(0);
+    }
+
+    @Test
+    void close_stopsTheServerProcess() {
+        S3ServerProcess started = S3ServerProcess.start(Kind.S3PROXY); // the lighter of the two; close() is generic
+        System.out.printf("started %s in %d ms, log %s%n", started, started.startupTime().toMillis(), started.logFile());
+        assertThat(ProcessHandle.of(started.pid()).map(ProcessHandle::isAlive)).isEqualTo(java.util.Optional.of(true));
+        started.close();
+        assertThat(ProcessHandle.of(started.pid()).map(ProcessHandle::isAlive)).as("%s stopped", started)
+                .isNotEqualTo(java.util.Optional.of(true));
     }
 
     @ParameterizedTest
     @EnumSource(Kind.class)
     void putThenGetReturnsIdenticalBytes(Kind kind) {
-        S3ServerProcess s3 = server(kind);
-        String bucket = "roundtrip-" + kind.name().toLowerCase(Locale.ROOT);
-        s3.createBucket(bucket);
+        S3Server s3 = server(kind);
+        String bucket = SharedS3Servers.freshBucket(s3, "roundtrip-" + kind.name().toLowerCase(Locale.ROOT));
         byte[] data = new byte[(1 << 20) + 4099]; // not a multiple of any buffer size
         new Random(42).nextBytes(data);
 
@@ -82,9 +84,9 @@ class S3ServerProcessTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void refusesConnectionsOnNonLoopbackAddresses(Kind kind) throws IOException {
-        S3ServerProcess s3 = server(kind);
+        S3Server s3 = server(kind);
         try (Socket ok = new Socket()) { // sanity: the port is really listening on loopback
-            ok.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), s3.port()), 2000);
+            ok.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port(s3)), 2000);
         }
         List<InetAddress> external = nonLoopbackLocalAddresses();
         Assumptions.assumeTrue(!external.isEmpty(), "this machine has no non-loopback address to probe");
@@ -92,7 +94,7 @@ class S3ServerProcessTest {
             // An address of this machine's own interfaces: the kernel answers locally, nothing leaves the host.
             assertThatThrownBy(() -> {
                 try (Socket socket = new Socket()) {
-                    socket.connect(new InetSocketAddress(address, s3.port()), 2000);
+                    socket.connect(new InetSocketAddress(address, port(s3)), 2000);
                 }
             }).as("%s must not accept connections on %s", s3, address).isInstanceOf(ConnectException.class);
         }
@@ -101,24 +103,24 @@ class S3ServerProcessTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void everyListeningSocketOfTheProcessIsLoopback(Kind kind) throws IOException {
-        S3ServerProcess s3 = server(kind);
-        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/" + s3.pid() + "/fd")), "needs Linux /proc");
-        List<InetAddress> listening = listeningAddresses(s3.pid());
+        S3Server s3 = server(kind);
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/" + pid(s3) + "/fd")), "needs Linux /proc");
+        List<InetAddress> listening = listeningAddresses(pid(s3));
         // covers S3Mock's second (main, random-port) connector too, which the port probe above does not
         assertThat(listening).as("listening sockets of %s", s3).isNotEmpty().allMatch(InetAddress::isLoopbackAddress);
     }
 
     @Test
     void s3proxyRejectsAWrongSecretKey() {
-        S3ServerProcess s3 = server(Kind.S3PROXY);
-        s3.createBucket("auth-check");
+        S3Server s3 = server(Kind.S3PROXY);
+        String bucket = SharedS3Servers.freshBucket(s3, "auth-check");
         try (S3Client wrong = s3.newClient(s3.accessKey(), s3.secretKey() + "-wrong");
              S3Client right = s3.newClient()) {
-            assertThatThrownBy(() -> wrong.listObjectsV2(b -> b.bucket("auth-check")))
+            assertThatThrownBy(() -> wrong.listObjectsV2(b -> b.bucket(bucket)))
                     .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(403));
-            assertThatThrownBy(() -> wrong.putObject(b -> b.bucket("auth-check").key("k"), RequestBody.fromString("x")))
+            assertThatThrownBy(() -> wrong.putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("x")))
                     .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(403));
-            assertThat(right.listObjectsV2(b -> b.bucket("auth-check")).contents()).isEmpty();
+            assertThat(right.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
         }
     }
 

@@ -201,8 +201,7 @@ class BandwidthLimiterTest {
             }
         });
         reader.start();
-        Thread.sleep(300);
-        assertThat(reader.isAlive()).as("waiting for bandwidth").isTrue();
+        awaitBlocked(reader); // waiting for bandwidth
 
         reader.interrupt();
         reader.join(2_000);
@@ -224,7 +223,7 @@ class BandwidthLimiterTest {
             }
         });
         head.start();
-        Thread.sleep(200);
+        awaitBlocked(head);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread queued = new Thread(() -> {
             try {
@@ -234,7 +233,7 @@ class BandwidthLimiterTest {
             }
         });
         queued.start();
-        Thread.sleep(200);
+        awaitBlocked(queued);
 
         queued.interrupt();
         queued.join(2_000);
@@ -244,6 +243,17 @@ class BandwidthLimiterTest {
         assertThat(queued.isAlive()).isFalse();
         assertThat(thrown.get()).isInstanceOf(InterruptedIOException.class);
         assertThat(head.isAlive()).isFalse();
+    }
+
+    /** Waits until {@code t} is parked or blocked in the limiter (positive evidence that it waits, not a sleep). */
+    private static void awaitBlocked(Thread t) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(10)).until(() -> {
+                    Thread.State state = t.getState();
+                    return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+                            || state == Thread.State.BLOCKED;
+                });
+        assertThat(t.isAlive()).as("waiting for bandwidth").isTrue();
     }
 
     @Test
