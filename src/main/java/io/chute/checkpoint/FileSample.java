@@ -3,8 +3,6 @@ package io.chute.checkpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Base64;
 import java.util.zip.CRC32C;
 
@@ -20,16 +18,18 @@ public final class FileSample {
     private FileSample() {
     }
 
-    public static String crc32cOf(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            CRC32C crc = new CRC32C();
-            ByteBuffer buffer = ByteBuffer.allocate(SAMPLE_BYTES);
-            update(crc, ch, buffer, 0, Math.min(SAMPLE_BYTES, size));
-            long tailStart = Math.max(SAMPLE_BYTES, size - SAMPLE_BYTES);
-            update(crc, ch, buffer, tailStart, size - tailStart);
-            return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-        }
+    /**
+     * The sample of an opened file. Sources are opened through their rule's folder, without following links, so
+     * that the sample cannot be read from outside it. The caller closes the channel.
+     */
+    public static String crc32cOf(FileChannel ch) throws IOException {
+        long size = ch.size();
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocate(SAMPLE_BYTES);
+        update(crc, ch, buffer, 0, Math.min(SAMPLE_BYTES, size));
+        long tailStart = Math.max(SAMPLE_BYTES, size - SAMPLE_BYTES);
+        update(crc, ch, buffer, tailStart, size - tailStart);
+        return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     private static void update(CRC32C crc, FileChannel ch, ByteBuffer buffer, long offset, long length)

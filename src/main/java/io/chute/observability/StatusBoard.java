@@ -153,8 +153,7 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         for (StabilityGate.Waiting w : stabilizing.get()) {
             if (stabilizingCount++ < shown) {
                 out.add(new StatusReport.Waiting(w.rule().name(), w.path().toString(), StatusReport.State.STABILIZING,
-                        w.unchangedSince().toString(), "stabilizing: unchanged since " + w.unchangedSince()
-                        + ", needs " + w.rule().quietPeriod().toSeconds() + "s of quiet"));
+                        w.unchangedSince().toString(), stabilizingDetail(w)));
             }
         }
         counts.put(StatusReport.State.STABILIZING, stabilizingCount);
@@ -162,6 +161,19 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         out.addAll(recentQuarantines);
         counts.put(StatusReport.State.QUARANTINED, recentQuarantines.size());
         return out;
+    }
+
+    /** What a stabilizing file waits for: its marker, a tick without change (rename mode), or its quiet period. */
+    static String stabilizingDetail(StabilityGate.Waiting w) {
+        String since = "stabilizing: unchanged since " + w.unchangedSince();
+        if (w.rule().marker().isPresent()) {
+            return since + ", waits for its marker " + w.path().getFileName() + w.rule().marker().get();
+        }
+        if (w.rule().stability() == io.chute.config.ChuteConfig.Stability.RENAME) {
+            return since + ", needs one stability tick without change (stability: rename)";
+        }
+        long millis = w.rule().quietPeriod().toMillis();
+        return since + ", needs " + (millis % 1000 == 0 ? millis / 1000 + "s" : millis + " ms") + " of quiet";
     }
 
     /** The lifecycle's files in {@code state}, shown as {@code shownAs} with the reason they wait. */

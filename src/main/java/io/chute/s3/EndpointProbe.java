@@ -4,10 +4,13 @@ import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -41,7 +44,14 @@ public final class EndpointProbe {
     private EndpointProbe() {
     }
 
+    /**
+     * A probe's multipart upload lives for a few requests; one older than this was left by a process killed in
+     * the middle of its probe, and nobody else would ever abort it (the probe does not go through the ledger).
+     */
+    static final Duration STALE_PROBE_UPLOAD = Duration.ofHours(1);
+
     public static Guarantees probe(S3Client s3, String bucket) {
+        abortStaleProbeUploads(s3, bucket, STALE_PROBE_UPLOAD, Instant.now());
         String key = PREFIX + UUID.randomUUID();
         String badKey = key + "-bad-checksum";
         List<String> written = new ArrayList<>();
@@ -150,6 +160,29 @@ public final class EndpointProbe {
             notes.add("a wrong CRC32C answered " + e.statusCode() + " instead of 400");
             return false;
         }
+    }
+
+    /**
+     * Aborts multipart uploads under {@value #PREFIX} initiated before {@code now - olderThan}: probe uploads of a
+     * process killed mid-probe. Touches nothing outside the reserved prefix; never throws. Returns how many.
+     */
+    static int abortStaleProbeUploads(S3Client s3, String bucket, Duration olderThan, Instant now) {
+        int aborted = 0;
+        try {
+            for (MultipartUpload u : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(PREFIX)).uploads()) {
+                if (!u.key().startsWith(PREFIX) || u.initiated() == null
+                        || !u.initiated().isBefore(now.minus(olderThan))) {
+                    continue;
+                }
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(u.key()).uploadId(u.uploadId()));
+                LOG.infof("bucket=%s key=%s uploadId=%s probe upload left by a process killed mid-probe aborted",
+                        bucket, u.key(), u.uploadId());
+                aborted++;
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("bucket=%s stale probe uploads not swept: %s", bucket, e.getMessage());
+        }
+        return aborted;
     }
 
     private static void deleteQuietly(S3Client s3, String bucket, String key) {

@@ -102,12 +102,19 @@ public final class FileUploader implements Uploader {
         }
     }
 
+    /** The checkpoint sample, read through the rule's folder like every other read of a source. */
+    private static String sampleOf(StableFile file, FileIdentity now) throws IOException {
+        try (java.nio.channels.FileChannel ch = SourceFolder.of(file.rule()).open(file.path(), now)) {
+            return FileSample.crc32cOf(ch);
+        }
+    }
+
     /** Resumes the file's checkpointed upload, or starts one; a no-overwrite conflict goes to {@link #onConflict}. */
     private UploadOutcome store(StableFile file, FileIdentity now)
             throws IOException, InterruptedException, InvalidKeyException {
         // Only multipart uploads have checkpoints; a sidecar found for a file that now goes through PutObject
         // (threshold raised) cannot match the empty sample and is aborted.
-        String sample = engine.usesMultipart(now.sizeInBytes()) ? FileSample.crc32cOf(file.path()) : "";
+        String sample = engine.usesMultipart(now.sizeInBytes()) ? sampleOf(file, now) : "";
         Optional<Checkpoint> checkpoint = usableCheckpoint(file, sample);
         ObjectRequest request = requestFor(file, now, checkpoint);
         Optional<java.nio.file.Path> other = claims.claim(request.bucket(), request.key(), file.rule().folder(),

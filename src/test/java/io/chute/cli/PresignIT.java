@@ -166,7 +166,9 @@ class PresignIT {
             Thread.sleep(100);
         }
 
-        HttpResponse<String> late = put(part.get("url").asText(), new byte[(int) (5 * MIB)]);
+        // A small body: S3Proxy refuses an expired URL before it reads the body and closes the connection, which a
+        // 5 MiB body still being written would see as a broken response instead of the 403.
+        HttpResponse<String> late = put(part.get("url").asText(), new byte[1024]);
 
         assertThat(late.statusCode()).as(late.body()).isEqualTo(403);
         assertThat(late.body()).containsIgnoringCase("expired");

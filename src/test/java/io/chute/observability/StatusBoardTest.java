@@ -164,6 +164,22 @@ class StatusBoardTest {
     }
 
     @Test
+    void stabilizingFile_saysWhatItWaitsFor_itsMarker_aTick_orItsQuietPeriod() {
+        TestRules markerRule = TestRules.in(folder);
+        markerRule.marker = ".done";
+        TestRules renameRule = TestRules.in(folder);
+        renameRule.stability = io.chute.config.ChuteConfig.Stability.RENAME;
+        Instant since = clock.instant();
+        assertThat(StatusBoard.stabilizingDetail(new StabilityGate.Waiting(markerRule.build(),
+                folder.resolve("run.csv"), since, since, "")))
+                .endsWith("waits for its marker run.csv.done").doesNotContain("quiet");
+        assertThat(StatusBoard.stabilizingDetail(new StabilityGate.Waiting(renameRule.build(),
+                folder.resolve("run.csv"), since, since, ""))).contains("stability: rename");
+        assertThat(StatusBoard.stabilizingDetail(new StabilityGate.Waiting(rule(), folder.resolve("run.csv"),
+                since, since, ""))).endsWith("needs 5s of quiet");
+    }
+
+    @Test
     void queuedFiles_carryTheirPositionInTakingOrder() {
         StatusBoard board = board();
         queued.add(new UploadQueue.Queued(file("first", 1), clock.instant(), 1));

@@ -49,6 +49,26 @@ class EndpointProbeTest {
     }
 
     @Test
+    void probeUploadsOfAProcessKilledMidProbe_areAbortedOnceStale_andNothingOutsideTheProbePrefixIsTouched() {
+        try (S3Server server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK); S3Client s3 = server.newClient()) {
+            SharedS3Servers.emptyBucket(server, "stale-probe");
+            String left = s3.createMultipartUpload(b -> b.bucket("stale-probe").key(EndpointProbe.PREFIX + "killed"))
+                    .uploadId();
+            String users = s3.createMultipartUpload(b -> b.bucket("stale-probe").key("user/big.bin")).uploadId();
+            java.time.Instant now = java.time.Instant.now();
+
+            assertThat(EndpointProbe.abortStaleProbeUploads(s3, "stale-probe", java.time.Duration.ofHours(1), now))
+                    .as("a probe upload younger than an hour may belong to a running probe").isZero();
+            assertThat(EndpointProbe.abortStaleProbeUploads(s3, "stale-probe", java.time.Duration.ofHours(1),
+                    now.plus(java.time.Duration.ofHours(2)))).isEqualTo(1);
+
+            assertThat(s3.listMultipartUploads(b -> b.bucket("stale-probe")).uploads())
+                    .extracting(software.amazon.awssdk.services.s3.model.MultipartUpload::uploadId)
+                    .containsExactly(users).doesNotContain(left);
+        }
+    }
+
+    @Test
     void probe_ofAStoreThatIgnoresConditionsAndChecksums_saysSo_andDeletesBothObjects() {
         WireMockServer wire = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         wire.start();

@@ -123,7 +123,11 @@ class FileUploaderCheckpointTest {
 
     private SidecarHeader headerFor(Path file, String key, String uploadId) throws Exception {
         FileIdentity id = FileIdentity.of(file);
-        return new SidecarHeader(1, id.sizeInBytes(), id.mtimeMillis(), id.fileKey(), FileSample.crc32cOf(file),
+        String sample;
+        try (var channel = java.nio.channels.FileChannel.open(file)) {
+            sample = FileSample.crc32cOf(channel);
+        }
+        return new SidecarHeader(1, id.sizeInBytes(), id.mtimeMillis(), id.fileKey(), sample,
                 endpointId, BUCKET, key, uploadId, 5 * MIB, "CRC32C", Instant.now().toString());
     }
 
