@@ -190,8 +190,10 @@ public final class SidecarStore {
     private static int linkCount(Path path) {
         try {
             return ((Number) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
-        } catch (UnsupportedOperationException | IllegalArgumentException | IOException notUnix) {
-            return 1;
+        } catch (UnsupportedOperationException | IllegalArgumentException notUnix) {
+            return 1; // a file system without link counts has no hard links to fear
+        } catch (IOException unreadable) {
+            return Integer.MAX_VALUE; // fail closed: a link count that cannot be read is not proof of one link
         }
     }
 
