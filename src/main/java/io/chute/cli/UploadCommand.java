@@ -98,6 +98,15 @@ final class UploadCommand implements Callable<Integer> {
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
+    /** The command for one file, as {@code chute upload FILE s3://BUCKET/KEY} parses it. */
+    static UploadCommand ofFile(Path file, S3Uri target, Progress progress) {
+        UploadCommand command = new UploadCommand();
+        command.file = file;
+        command.target = target;
+        command.progress = progress;
+        return command;
+    }
+
     @Override
     public Integer call() throws Exception {
         ChuteConfig config = ChuteCommand.config();

@@ -30,8 +30,9 @@ import java.util.stream.Collectors;
  */
 @RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = "uploads", mixinStandardHelpOptions = true,
-        description = "Lists open multipart uploads (marking this installation's) and aborts a named one.",
-        subcommands = {UploadsCommand.ListUploads.class, UploadsCommand.Abort.class})
+        description = "Lists open multipart uploads (marking this installation's), resumes one from its file, and "
+                + "aborts a named one.",
+        subcommands = {UploadsCommand.ListUploads.class, UploadsCommand.Resume.class, UploadsCommand.Abort.class})
 final class UploadsCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -39,7 +40,7 @@ final class UploadsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name one of: list, abort");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name one of: list, resume, abort");
     }
 
     /** One open upload as listed. */
@@ -114,6 +115,49 @@ final class UploadsCommand implements Callable<Integer> {
                         rows.stream().filter(Row::ours).count());
                 return 0;
             }
+        }
+    }
+
+    @RegisterForReflection
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = {"Continues the open multipart upload named by its key and upload id from FILE, when the "
+                    + "checkpoint that would resume it is gone (sidecar deleted, state dir lost, begun on another "
+                    + "host): writes that checkpoint (part size from the listed parts, no part trusted yet), then "
+                    + "runs chute upload FILE s3://BUCKET/KEY. A listed part is kept only when its size fits and the "
+                    + "CRC32C the store lists for it equals FILE's bytes at that range; every other part is sent "
+                    + "again; the object is completed and verified like any upload.",
+                    "Only CRC32C uploads (Chute's own) can be continued: one created with another checksum, or "
+                            + "without one (chute presign multipart, most clients), is refused with the reason.",
+                    "Exit status: as chute upload (0 stored and verified; 1 refused or failed; 130 interrupted, "
+                            + "rerun chute upload to resume)."})
+    static final class Resume implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "s3://BUCKET/KEY", converter = S3Uri.Converter.class)
+        S3Uri target;
+        @Parameters(index = "1", paramLabel = "FILE", description = "The file the upload was started from.")
+        java.nio.file.Path file;
+        @Option(names = "--upload-id", required = true, paramLabel = "ID", description = "The upload to continue.")
+        String uploadId;
+        @Option(names = "--progress", defaultValue = "auto", paramLabel = "STYLE",
+                description = "auto (a bar on a terminal, lines otherwise), bar, lines or none; on stderr.")
+        UploadCommand.Progress progress;
+
+        @Override
+        public Integer call() throws Exception {
+            S3Uri object = PresignCommand.objectOf(target, spec);
+            java.nio.file.Path source = file.toAbsolutePath().normalize();
+            if (!java.nio.file.Files.isRegularFile(source)) {
+                throw new CliFailure(file + ": no such file");
+            }
+            UploadAdoption.Listing listing;
+            try (UploadEngine engine = PresignCommand.engine()) {
+                listing = UploadAdoption.adopt(engine, source.toRealPath(), object, uploadId);
+            }
+            System.err.printf("chute: continuing upload %s of %s from %s: %d part(s), %d bytes listed; part size %d;"
+                    + " a listed part is kept when its CRC32C matches the file%n", uploadId, object, file,
+                    listing.parts(), listing.bytes(), listing.partSizeInBytes());
+            return UploadCommand.ofFile(file, object, progress).call();
         }
     }
 

@@ -141,6 +141,14 @@ public final class ObjectUploader {
     }
 
     /**
+     * How this uploader cuts a file of this size when asked for parts of {@code partSizeInBytes} (0: the
+     * configured size): the size is raised where the part-count cap requires it, exactly as a resume checks it.
+     */
+    public PartPlan plan(long sizeInBytes, long partSizeInBytes) {
+        return PartPlan.of(sizeInBytes, partSizeInBytes > 0 ? partSizeInBytes : configuredPartSizeInBytes, maxParts);
+    }
+
+    /**
      * The object already stored under the request's key if it holds exactly this file: HeadObject, then (only when
      * the sizes agree) the file's CRC32C or MD5 against what S3 reports. Settles a file that was uploaded and
      * verified but whose receipt could not be written, so it is not uploaded a second time.

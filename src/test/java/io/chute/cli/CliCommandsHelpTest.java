@@ -42,6 +42,8 @@ class CliCommandsHelpTest {
                 "3 parts missing", "4 completed but");
         assertThat(usage("uploads", "list")).contains("--json", "ours");
         assertThat(usage("uploads", "abort")).contains("--upload-id");
+        assertThat(usage("uploads", "resume")).contains("--upload-id", "FILE", "CRC32C", "130");
+        assertThat(usage("uploads")).contains("list", "resume", "abort");
         assertThat(usage("upload")).contains("FILE|DIR", "--include", "--exclude", "--workers", "--skip-existing",
                 "--json", "130 interrupted");
     }

@@ -86,7 +86,7 @@ class MemoryBoundIT {
                         - {name: big, path: "%s", bucket: chute-mem, quiet-period: 1s, after-upload: delete}
                         - {name: backlog, path: "%s", bucket: no-such-bucket, quiet-period: 1s}
                     """.formatted(tmp.resolve("state"), s3.endpoint(), s3.accessKey(), s3.secretKey(), big, backlog));
-            try (DaemonProcess daemon = DaemonProcess.start(config, tmp.resolve("daemon.log"), flags)) {
+            try (DaemonProcess daemon = DaemonProcess.startAsShipped(config, tmp.resolve("daemon.log"), flags)) {
                 // started (and its management interface about to open) before the metrics are polled: on a loaded
                 // host the start with the production heap can take longer than DaemonProcess.get's 30 s
                 daemon.awaitLog("Chute started", Duration.ofMinutes(3));

@@ -35,8 +35,9 @@ public final class CliProcess implements AutoCloseable {
     /** Starts {@code chute ARGS}; {@code jvmOptions} (e.g. {@code -Dname=value}) go before {@code -jar}. */
     public static CliProcess start(Path config, Path logDir, List<String> jvmOptions, String... args)
             throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(List.of(PackagedJvm.javaExecutable(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-Dquarkus.config.locations=" + config.toAbsolutePath()));
+        cmd.addAll(PackagedJvm.startupOptions());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", DaemonProcess.appJar().toAbsolutePath().toString()));
         cmd.addAll(List.of(args));

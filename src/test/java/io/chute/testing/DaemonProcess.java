@@ -54,10 +54,24 @@ public final class DaemonProcess implements AutoCloseable {
     /** As {@link #start(Path, Path, String...)}, with extra environment variables for the process. */
     public static DaemonProcess start(Path config, Path log, java.util.Map<String, String> env, String... jvmOptions)
             throws IOException {
+        return start(config, log, env, PackagedJvm.startupOptions(), jvmOptions);
+    }
+
+    /**
+     * As {@link #start(Path, Path, String...)} without the harness's start-up options ({@link PackagedJvm}): for
+     * tests that measure the application under exactly the JVM flags it ships with.
+     */
+    public static DaemonProcess startAsShipped(Path config, Path log, String... jvmOptions) throws IOException {
+        return start(config, log, java.util.Map.of(), List.of(), jvmOptions);
+    }
+
+    private static DaemonProcess start(Path config, Path log, java.util.Map<String, String> env,
+            List<String> startupOptions, String... jvmOptions) throws IOException {
         int port = freePort();
-        List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
+        List<String> cmd = new ArrayList<>(List.of(PackagedJvm.javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dquarkus.config.locations=" + config.toAbsolutePath(),
                 "-Dquarkus.management.port=" + port, "-Dquarkus.management.host=127.0.0.1"));
+        cmd.addAll(startupOptions);
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-jar", appJar().toString()));
         Files.createDirectories(log.toAbsolutePath().getParent());
@@ -171,10 +185,6 @@ public final class DaemonProcess implements AutoCloseable {
         if (process.isAlive()) {
             kill9();
         }
-    }
-
-    private static String javaExecutable() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static int freePort() throws IOException {
