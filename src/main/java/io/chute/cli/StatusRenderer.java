@@ -40,6 +40,9 @@ public final class StatusRenderer {
             if (!ready && hasText(r.path("pausedReason"))) {
                 out.append("                   paused: ").append(r.path("pausedReason").asText()).append('\n');
             }
+            for (JsonNode fallback : r.path("fallbacks")) {
+                out.append("                   fallback: ").append(fallback.asText()).append('\n');
+            }
             if (r.path("backlogOnDisk").asBoolean(false)) {
                 out.append("                   more files wait on disk (rescanned when there is room)\n");
             }

@@ -107,7 +107,7 @@ final class StartupChecks {
             }
             for (DropRule r : stages.rules) {
                 if (r.bucket().equals(g.bucket()) && stages.engine.lane(r) == target.lane()) {
-                    logFallbacks(r, g);
+                    stages.status.fallbacks(r.name(), fallbacks(r, g));
                 }
             }
         }
@@ -117,8 +117,8 @@ final class StartupChecks {
         }
     }
 
-    /** Which safe fallbacks the rule uses on this store, once at start (not yet on /q/status). */
-    private static void logFallbacks(DropRule rule, EndpointProbe.Guarantees g) {
+    /** Which safe fallbacks the rule uses on this store, logged once at start (and shown on /q/status). */
+    private static List<String> fallbacks(DropRule rule, EndpointProbe.Guarantees g) {
         List<String> fallbacks = new java.util.ArrayList<>();
         if (!rule.target().overwrite() && g.conditionalWrites() && !g.conditionalComplete()) {
             fallbacks.add("HeadObject just before CompleteMultipartUpload, since the store ignores If-None-Match there"
@@ -135,6 +135,7 @@ final class StartupChecks {
         } else {
             LOG.infof("rule=%s bucket=%s fallbacks in use: %s", rule.name(), rule.bucket(), String.join("; ", fallbacks));
         }
+        return fallbacks;
     }
 
     /** A bucket with the lane (client) of its rule's connection. */

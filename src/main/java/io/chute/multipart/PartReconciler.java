@@ -13,7 +13,9 @@ import java.util.TreeMap;
  * Decides, when a checkpointed multipart upload is continued, which of the parts S3 lists need not be sent
  * again. A listed part is kept when it has the size the plan gives its number and either
  * <ul>
- *   <li>the checkpoint journaled it with the same ETag (and the same CRC32C where S3 lists one), or</li>
+ *   <li>the checkpoint journaled it with the same ETag (and the same CRC32C where S3 lists one); when the
+ *       object will be verified by MD5 and the checkpoint holds no MD5 for the part (a sidecar written before MD5s
+ *       were journaled), the part's MD5 is computed from the file now and must equal a plain-MD5 ETag, or</li>
  *   <li>S3 lists a CRC32C for it that equals the CRC32C of the file's bytes at that range, computed now. S3
  *       lists each part's CRC32C when the upload was created with the CRC32C algorithm, as Chute's are, and
  *       checked it against the bytes it stored when the part arrived; so a part stored in the instant before a
@@ -39,7 +41,8 @@ final class PartReconciler {
         int provenByChecksum = 0;
         long resent = 0;
         for (Part part : listed.values()) {
-            CompletedPart kept = journaledMatch(session, journaled.get(part.partNumber()), part);
+            CompletedPart kept = withMd5(channel, session, journaledMatch(session, journaled.get(part.partNumber()), part),
+                    withMd5);
             if (kept == null) {
                 kept = provenByItsChecksum(channel, session, part, withMd5);
                 provenByChecksum += kept == null ? 0 : 1;
@@ -65,6 +68,24 @@ final class PartReconciler {
                 && mine.etag().equals(ObjectVerifier.unquote(part.eTag()))
                 && (part.checksumCRC32C() == null || part.checksumCRC32C().equals(mine.crc32c()));
         return agrees ? mine : null;
+    }
+
+    /**
+     * A kept part as the MD5 verification needs it: with its MD5, computed from the file when the checkpoint has
+     * none; null (send it again) when the ETag is a plain MD5 that the file's bytes do not give.
+     */
+    private static CompletedPart withMd5(FileChannel channel, MultipartSession session, CompletedPart kept,
+                                         boolean withMd5) throws IOException {
+        if (kept == null || !withMd5 || kept.md5() != null) {
+            return kept;
+        }
+        int n = kept.partNumber();
+        PartDigest digest = PartDigest.of(channel, session.plan().offsetOf(n), session.plan().lengthOf(n), true);
+        boolean plainMd5Etag = kept.etag().matches("[0-9a-fA-F]{32}");
+        if (plainMd5Etag && !kept.etag().equalsIgnoreCase(digest.md5Hex())) {
+            return null;
+        }
+        return new CompletedPart(n, kept.sizeInBytes(), kept.etag(), kept.crc32c(), digest.md5Base64());
     }
 
     /** The listed part, when S3 lists a CRC32C for it that equals the file's bytes at its range. */

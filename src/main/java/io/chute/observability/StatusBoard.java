@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.Map;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
@@ -54,6 +53,7 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
     private final Supplier<List<UploadQueue.Queued>> queued;
     private final DiskBacklog backlog;
     private final FileLifecycle lifecycle;
+    private final Map<String, List<String>> fallbacks = new ConcurrentHashMap<>();
     private final Map<Path, UploadProgress> inFlight = new ConcurrentHashMap<>();
     private final Map<String, Totals> totals = new ConcurrentHashMap<>();
     private final Deque<StatusReport.Recent> recent = new ArrayDeque<>();
@@ -186,12 +186,17 @@ public final class StatusBoard implements TransferListener, UploaderPool.Listene
         counts.put(shownAs, lifecycle.count(state));
     }
 
+    /** The fallbacks the startup probe chose for a rule, shown with the rule from now on. */
+    public void fallbacks(String rule, List<String> inUse) {
+        fallbacks.put(rule, List.copyOf(inUse));
+    }
+
     private StatusReport.Rule ruleRow(DropRule rule) {
         Optional<String> problem = checks.problem(rule);
         Totals t = totals.get(rule.name());
         return new StatusReport.Rule(rule.name(), rule.folder().toString(), rule.bucket(), rule.prefix(),
                 problem.isEmpty(), problem.orElse(null), t.uploaded.get(), t.bytes.get(), t.failed.get(),
-                t.quarantined.get(), backlog.hasBacklog(rule.name()));
+                t.quarantined.get(), backlog.hasBacklog(rule.name()), fallbacks.getOrDefault(rule.name(), List.of()));
     }
 
     private Totals totalsOf(StableFile file) {

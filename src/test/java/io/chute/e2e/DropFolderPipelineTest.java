@@ -30,7 +30,7 @@ abstract class DropFolderPipelineTest {
     @InjectS3Server
     S3Server server;
 
-    /** "s3mock" or "s3proxy", matching the subclass's profile. */
+    /** "s3mock", "s3proxy" or "ceph-rgw", matching the subclass's profile. */
     abstract String server();
 
     private Path root() {

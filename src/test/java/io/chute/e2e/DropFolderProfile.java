@@ -117,4 +117,11 @@ public abstract class DropFolderProfile implements QuarkusTestProfile {
             return "s3proxy";
         }
     }
+
+    public static final class CephRgw extends DropFolderProfile {
+        @Override
+        String server() {
+            return "ceph-rgw";
+        }
+    }
 }

@@ -98,6 +98,62 @@ class ResumeByPartChecksumTest {
         }
     }
 
+    /**
+     * A restart after a kill on Ceph RGW, which lists no CRC32C for a part: the parts the checkpoint journaled are
+     * kept by their ETag; a part stored in the instant before the kill, not yet journaled, cannot be proven and is
+     * sent again; the completed object is the file, read back with a plain client. The checkpoint holds no MD5 for
+     * its parts (sidecars written before MD5s were journaled): RGW's object is verified by its multipart ETag, so
+     * the kept parts' MD5s are computed from the file on resume (a checkpoint without them once failed every
+     * verification here) and must match their ETags.
+     */
+    @Test
+    void onRgw_journaledPartsAreKeptByTheirETag_andAPartStoredButNotJournaledIsSentAgain() throws Exception {
+        S3Server rgw = SharedS3Servers.get(io.chute.testing.S3Server.Store.CEPH_RGW);
+        String bucket = SharedS3Servers.freshBucket(rgw, "resume");
+        byte[] content = new byte[4 * PART];
+        new Random(23).nextBytes(content);
+        Path file = Files.write(tmp.resolve("four.bin"), content);
+        try (S3Client plain = rgw.newClient()) {
+            String uploadId = plain.createMultipartUpload(b -> b.bucket(bucket).key("four.bin")
+                    .checksumAlgorithm(ChecksumAlgorithm.CRC32_C)).uploadId();
+            Map<Integer, CompletedPart> checkpoint = new java.util.HashMap<>();
+            for (int n = 1; n <= 3; n++) {
+                byte[] bytes = Arrays.copyOfRange(content, (n - 1) * PART, n * PART);
+                int number = n;
+                String etag = plain.uploadPart(b -> b.bucket(bucket).key("four.bin").uploadId(uploadId)
+                        .partNumber(number).checksumCRC32C(crc32c(bytes)), RequestBody.fromBytes(bytes)).eTag();
+                if (n <= 2) { // part 3 was stored when the kill came, before the checkpoint recorded it
+                    checkpoint.put(n, new CompletedPart(n, PART, ObjectVerifier.unquote(etag), crc32c(bytes), null));
+                }
+            }
+            assertThat(plain.listParts(b -> b.bucket(bucket).key("four.bin").uploadId(uploadId)).parts())
+                    .as("RGW lists no part CRC32C (so only the checkpoint proves a part)")
+                    .allSatisfy(p -> assertThat(p.checksumCRC32C()).isNull());
+            ObjectUploader uploader = new ObjectUploader(plain, parts, PART, PART, 10_000, false, new TransferListener() {
+                @Override
+                public void bytesSent(Path f, long bytes) {
+                    sent.addAndGet(bytes);
+                }
+
+                @Override
+                public void bytesResent(long bytes) {
+                    resent.addAndGet(bytes);
+                }
+            });
+
+            ObjectProof proof = uploader.upload(new ObjectRequest(file, FileIdentity.of(file), bucket, "four.bin",
+                    ObjectOptions.DEFAULTS), journal(), Optional.of(new ResumePoint(uploadId, PART, checkpoint, false)));
+
+            assertThat(sent.get()).as("parts 3 and 4 went over the wire").isEqualTo(2L * PART);
+            assertThat(resent.get()).as("part 3 was in RGW and is counted as resent").isEqualTo(PART);
+            assertThat(proof.sizeInBytes()).isEqualTo(content.length);
+            try (var in = plain.getObject(b -> b.bucket(bucket).key("four.bin"))) {
+                assertThat(Files2.sha256(in)).isEqualTo(Files2.sha256(Files.newInputStream(file)));
+            }
+            assertThat(plain.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+        }
+    }
+
     private void storePart(String bucket, String uploadId, int number, byte[] bytes) {
         s3.uploadPart(b -> b.bucket(bucket).key("big.bin").uploadId(uploadId).partNumber(number)
                 .checksumCRC32C(crc32c(bytes)), RequestBody.fromBytes(bytes));

@@ -106,6 +106,22 @@ public final class CliProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether this JVM was started with the signal ignored ({@code SigIgn} of {@code /proc/self/status}; Linux only).
+     * A process started in the background by a shell without job control ignores SIGINT, and so does every child,
+     * JVMs included (they install no handler for a signal ignored at start): a test of what {@code chute} does on
+     * SIGINT cannot run there.
+     */
+    public static boolean signalIgnoredHere(int signalNumber) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                long mask = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+                return (mask & (1L << (signalNumber - 1))) != 0;
+            }
+        }
+        return false;
+    }
+
     /** Sends a signal by name ({@code INT}, {@code TERM}) with kill(1). */
     public void signal(String name) throws IOException, InterruptedException {
         new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
