@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
 public final class DaemonProcess implements AutoCloseable {
 
     public static final String APP_JAR_PROPERTY = "chutetest.app-jar";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Replaced after a request outlived its deadline: that client may be wedged (see {@link #get}). */
+    private static volatile HttpClient http = newHttpClient();
 
     private final Process process;
     private final Path log;
@@ -107,21 +108,46 @@ public final class DaemonProcess implements AutoCloseable {
      * GET on the management interface; returns status code and body. Waits up to 30 s for the interface to
      * open (Quarkus opens it after the application's startup observers, which log "Chute started") and retries
      * a request that timed out (a daemon busy collecting garbage under a small heap) within the same 30 s.
+     *
+     * <p>Each attempt is bounded by a deadline of its own around the client's future, not only by the request
+     * timeout: once a JDK 17 {@code HttpClient}'s selector thread was gone, its {@code send} waited forever with
+     * the timeout set (CrashRecoveryIT hung for half an hour while the daemon answered curl at once). An attempt
+     * that outlives that deadline replaces the shared client.
      */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
                 .timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
+            HttpClient client = http;
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> response =
+                    client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
             try {
-                return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (java.net.ConnectException | java.net.http.HttpTimeoutException notOpenYetOrBusy) {
+                return response.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException wedged) {
+                response.cancel(true);
+                synchronized (DaemonProcess.class) {
+                    if (http == client) {
+                        http = newHttpClient();
+                    }
+                }
                 if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw notOpenYetOrBusy;
+                    throw new java.net.http.HttpTimeoutException("GET " + path + ": no answer within 10 s");
+                }
+            } catch (java.util.concurrent.ExecutionException failed) {
+                Throwable cause = failed.getCause();
+                boolean notOpenYetOrBusy = cause instanceof java.net.ConnectException
+                        || cause instanceof java.net.http.HttpTimeoutException;
+                if (!notOpenYetOrBusy || !process.isAlive() || System.nanoTime() > deadline) {
+                    throw cause instanceof IOException io ? io : new IOException("GET " + path, cause);
                 }
                 Thread.sleep(100);
             }
         }
+    }
+
+    private static HttpClient newHttpClient() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
 
     /** Sum of every sample of a Prometheus metric (all tag combinations); 0 when absent. */
