@@ -53,9 +53,13 @@ need_binaries() {
 }
 
 free_port() { # a TCP port nobody listens on now (best effort: it could be taken before the daemon binds it)
-  local p
+  # Drawn below the kernel's ephemeral range: a port there may be the local end of some outgoing connection,
+  # which a connect test cannot see and which makes the monitor's bind fail with "Address already in use".
+  local p low=32768 high=60999 base span
+  read -r low high < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  if [ "$low" -gt 12000 ]; then base=10000; span=$((low - 10000)); else base=$((high + 1)); span=$((65535 - high)); fi
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
+    p=$((base + RANDOM % span))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   echo "ceph-rgw: no free port found" >&2; exit 1

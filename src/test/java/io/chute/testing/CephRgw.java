@@ -82,8 +82,25 @@ public final class CephRgw implements S3Server {
                 + " packages " + PACKAGES + " (apt-get install --no-install-recommends " + PACKAGES + ")";
     }
 
-    /** Starts a gateway on a free loopback port; see the class comment. */
+    /**
+     * Starts a gateway on a free loopback port; see the class comment. A start that failed because a port taken
+     * as free was bound by someone else first (the check and the bind are not atomic) is tried again, at most
+     * three times in all, on other ports.
+     */
     public static CephRgw start() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce();
+            } catch (IllegalStateException e) {
+                String message = String.valueOf(e.getMessage());
+                if (attempt == 3 || !(message.contains("Address already in use") || message.contains("unable to bind"))) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static CephRgw startOnce() {
         if (!installed()) {
             throw new IllegalStateException(notInstalledMessage());
         }
