@@ -9,6 +9,7 @@ import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3ServerProcess.Kind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -38,6 +39,7 @@ import static org.awaitility.Awaitility.await;
  * source is accounted for, and only parts in flight at the crash are sent again.
  * Trial count for random kills: {@code -Dchutetest.random-trials} (default 8, {@code -Pheavy} 100).
  */
+@Order(1) // the longest packaged class starts first, so shorter ones fill the other lane (pom: failsafe)
 @Execution(ExecutionMode.CONCURRENT) // two trials at a time (failsafe's parallelism): each has its own daemon,
 // temp dir and bucket; one's JVM start overlaps the other's quiet periods and uploads
 class CrashRecoveryIT {
