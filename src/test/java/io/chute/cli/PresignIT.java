@@ -87,7 +87,8 @@ class PresignIT {
         String target = "s3://" + bucket + "/direct/twelve.bin";
 
         CliProcess multipart = chute(config, "presign", "multipart", target, "--size", Long.toString(12 * MIB + 123),
-                "--expires", "10m", "--content-type", "application/octet-stream");
+                "--expires", "10m", "--content-type", "application/x-instrument", "--storage-class", "STANDARD_IA",
+                "--metadata", "origin=instrument-7");
         assertThat(multipart.exitValue()).as(multipart.transcript()).isZero();
         JsonNode plan = JSON.readTree(multipart.stdout());
         assertThat(plan.get("partSize").asLong()).isEqualTo(5 * MIB);
@@ -109,6 +110,13 @@ class PresignIT {
                 + " bytes, size and SHA-256 verified");
         try (S3Client client = s3.newClient()) {
             assertThat(Files2.sha256(client.getObject(b -> b.bucket(bucket).key("direct/twelve.bin")))).isEqualTo(sha);
+            var head = client.headObject(b -> b.bucket(bucket).key("direct/twelve.bin"));
+            assertThat(head.contentType()).as("--content-type").isEqualTo("application/x-instrument");
+            assertThat(head.metadata()).as("--metadata").containsEntry("origin", "instrument-7");
+            // S3Proxy 4.1.0 accepts the class on CreateMultipartUpload and reports STANDARD for the completed
+            // object (it keeps the class of a PutObject): a store that does not keep it, S3Mock does
+            assertThat(head.storageClassAsString()).as("--storage-class")
+                    .isEqualTo(kind == Kind.S3MOCK ? "STANDARD_IA" : "STANDARD");
         }
         assertThat(Files.readString(tmp.resolve("state/uploads.ledger"))).contains(uploadId).contains("\"ended\"");
     }
