@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** Crash-consistent file primitives: fsync of files and directories, atomic replace, owner-only permissions. */
 public final class Durable {
@@ -43,7 +44,25 @@ public final class Durable {
     public static void writeAtomically(Path target, byte[] content, Runnable beforeRename) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        writeVia(Files.createTempFile(dir, "." + target.getFileName(), ".tmp"), target, content, beforeRename);
+    }
+
+    /**
+     * As {@link #writeAtomically(Path, byte[], Runnable)} through the temp file {@code tmp} (created new, beside
+     * {@code target}): for callers that must recognise their own temp files by name after a crash.
+     */
+    public static void writeAtomicallyVia(Path tmp, Path target, byte[] content, Runnable beforeRename)
+            throws IOException {
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        try {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(InstallationKey.ownerOnly()));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(tmp);
+        }
+        writeVia(tmp, target, content, beforeRename);
+    }
+
+    private static void writeVia(Path tmp, Path target, byte[] content, Runnable beforeRename) throws IOException {
         try {
             restrictToOwner(tmp);
             Files.write(tmp, content, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);

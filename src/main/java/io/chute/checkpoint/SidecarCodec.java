@@ -150,6 +150,14 @@ public final class SidecarCodec {
         return MessageDigest.isEqual(expected, actual) ? json : null;
     }
 
+    /**
+     * A short MAC of a file name under the installation key: what lets Chute recognise a temp file of its own by
+     * its name alone, even empty or half written by a crash, without trusting a name anyone could choose.
+     */
+    String nameTag(String name) {
+        return HexFormat.of().formatHex(mac(name, "temp-name"), 0, 12);
+    }
+
     private byte[] line(String json, String context) {
         return (json + " " + HexFormat.of().formatHex(mac(json, context)) + "\n").getBytes(StandardCharsets.UTF_8);
     }

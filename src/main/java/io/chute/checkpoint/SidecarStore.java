@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.time.Clock;
@@ -268,13 +269,55 @@ public final class SidecarStore {
         String prefix = "." + sidecar.getFileName();
         try (var siblings = Files.newDirectoryStream(dir, prefix + "*.tmp")) {
             for (Path temp : siblings) {
-                if (inspect(temp).trust() == Trust.OURS) {
+                if (isOwnTemp(temp, sidecar) || inspect(temp).trust() == Trust.OURS) {
                     Files.deleteIfExists(temp);
                 } else {
                     LOG.debugf("%s looks like an interrupted sidecar write but is not Chute's; left alone", temp);
                 }
             }
         }
+    }
+
+    /**
+     * The temp file an atomic write of {@code sidecar} goes through: {@code .<sidecar>.<nonce>.<tag>.tmp}, the tag
+     * a MAC of the sidecar's name and the nonce under the installation key. A kill at any instant of the write
+     * (even before a byte is in it, as when another thread's crash halts the JVM) leaves a temp file that
+     * {@link #isOwnTemp} recognises by its name, so the next load removes it; one whose tag does not verify is
+     * someone else's file and is left alone.
+     */
+    Path newTempFor(Path sidecar) {
+        String nonce = String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());
+        String name = sidecar.getFileName().toString();
+        return sidecar.resolveSibling("." + name + "." + nonce + "." + codec.nameTag(name + "." + nonce) + ".tmp");
+    }
+
+    private boolean isOwnTemp(Path temp, Path sidecar) {
+        String name = sidecar.getFileName().toString();
+        String candidate = temp.getFileName().toString();
+        String prefix = "." + name + ".";
+        if (!candidate.startsWith(prefix) || !candidate.endsWith(".tmp")) {
+            return false;
+        }
+        String[] nonceAndTag = candidate.substring(prefix.length(), candidate.length() - ".tmp".length()).split("\\.");
+        return nonceAndTag.length == 2
+                && codec.nameTag(name + "." + nonceAndTag[0]).equals(nonceAndTag[1])
+                && Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The sidecar name whose write {@code path} is an interrupted temp file of (Chute's own, by its tag). */
+    private Optional<String> interruptedWriteOf(Path path) {
+        String name = path.getFileName().toString();
+        int end = name.indexOf(CandidateFilter.SIDECAR_SUFFIX + ".");
+        if (!name.startsWith(".") || !name.endsWith(".tmp") || end < 0) {
+            return Optional.empty();
+        }
+        String sidecarName = name.substring(1, end + CandidateFilter.SIDECAR_SUFFIX.length());
+        return isOwnTemp(path, path.resolveSibling(sidecarName)) ? Optional.of(sidecarName) : Optional.empty();
+    }
+
+    /** Writes a sidecar whole (temp file, fsync, rename) through a temp file recognisable as Chute's. */
+    private void writeWhole(Path sidecar, byte[] content, Runnable beforeRename) throws IOException {
+        Durable.writeAtomicallyVia(newTempFor(sidecar), sidecar, content, beforeRename);
     }
 
     /**
@@ -311,8 +354,9 @@ public final class SidecarStore {
 
     /**
      * The files under {@code folder} (only directly in it unless {@code recursive}) that have a sidecar of this
-     * installation (beside them, or displaced) but no longer exist: removed by someone while Chute was stopped,
-     * or by Chute's own post-action right before a crash that left the sidecar. Nothing will ever upload them,
+     * installation (beside them, or displaced), or the temp file of an interrupted sidecar write, but no longer
+     * exist: removed by someone while Chute was stopped, or by Chute's own post-action right before a crash that
+     * left the sidecar. Nothing will ever upload them,
      * so their sidecars only hold on to an upload. A file that merely has a sidecar's name is not one.
      */
     public List<Path> filesWithoutSource(Path folder, boolean recursive) throws IOException {
@@ -334,7 +378,10 @@ public final class SidecarStore {
         try (Stream<Path> paths = Files.walk(sidecarDir, recursive ? Integer.MAX_VALUE : 1)) {
             for (Path sidecar : (Iterable<Path>) paths::iterator) {
                 String name = sidecar.getFileName().toString();
-                if (!name.endsWith(CandidateFilter.SIDECAR_SUFFIX) || inspect(sidecar).trust() != Trust.OURS) {
+                Optional<String> tempOf = interruptedWriteOf(sidecar);
+                if (tempOf.isPresent()) {
+                    name = tempOf.get(); // the next load of its file (forgetVanished's) removes it
+                } else if (!name.endsWith(CandidateFilter.SIDECAR_SUFFIX) || inspect(sidecar).trust() != Trust.OURS) {
                     continue;
                 }
                 Path relative = sidecarDir.relativize(sidecar.resolveSibling(
@@ -394,7 +441,7 @@ public final class SidecarStore {
                 return;
             }
             dropStaleDisplaced();
-            Durable.writeAtomically(target, codec.encodeHeader(header), CrashPoint.DURING_HEADER_WRITE::reached);
+            writeWhole(target, codec.encodeHeader(header), CrashPoint.DURING_HEADER_WRITE::reached);
         }
 
         @Override
@@ -410,7 +457,7 @@ public final class SidecarStore {
                 return;
             }
             dropStaleDisplaced();
-            Durable.writeAtomically(target, content.toByteArray());
+            writeWhole(target, content.toByteArray(), () -> { });
         }
 
         @Override

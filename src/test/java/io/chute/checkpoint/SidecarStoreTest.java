@@ -70,6 +70,45 @@ class SidecarStoreTest {
         assertThat(users).hasContent("a user's notes");
     }
 
+    /** CrashRecoveryIT caught this one: another thread's crash point halted the JVM right after createFile. */
+    @Test
+    void load_removesAnEmptyTempFileThatAKillLeftBeforeAByteWasWritten_recognisedByItsSignedName() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        Path file = Files.createFile(tmp.resolve("x.bin"));
+        Path ours = Files.createFile(store.newTempFor(store.sidecarOf(file)));
+        byte[] otherKey = new byte[32];
+        otherKey[0] = 1;
+        Path anotherInstallations = Files.createFile(new SidecarStore(otherKey, Clock.systemUTC())
+                .newTempFor(store.sidecarOf(file)));
+        Path forged = Files.createFile(tmp.resolve(".x.bin.upload_state.0000abcd.000000000000000000000000.tmp"));
+        assertThat(store.load(file)).isEmpty();
+        assertThat(ours).doesNotExist();
+        assertThat(anotherInstallations).as("its tag does not verify under this key").exists();
+        assertThat(forged).exists();
+    }
+
+    @Test
+    void filesWithoutSource_findsAVanishedFileWhoseOnlyTraceIsAnInterruptedWrite_andItsLoadRemovesIt() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        Path gone = tmp.resolve("gone.bin");
+        Path temp = Files.write(store.newTempFor(store.sidecarOf(gone)), "half a hea".getBytes());
+        Path planted = Files.createFile(tmp.resolve(".planted.bin.upload_state.12345678.abcdefabcdefabcdefabcdef.tmp"));
+        assertThat(store.filesWithoutSource(tmp, false)).containsExactly(gone);
+        assertThat(store.load(gone)).isEmpty();
+        assertThat(temp).doesNotExist();
+        assertThat(planted).exists();
+    }
+
+    @Test
+    void aJournal_leavesNoTempFileBehind() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        Path file = Files.createFile(tmp.resolve("z.bin"));
+        journal(store, file, 2);
+        try (var listing = Files.list(tmp)) {
+            assertThat(listing.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("z.bin", "z.bin.upload_state");
+        }
+    }
+
     @Test
     void moveAsideCorrupt_keepsTheDamagedSidecarForInspection() throws Exception {
         Clock clock = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);

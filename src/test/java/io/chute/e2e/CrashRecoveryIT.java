@@ -108,7 +108,8 @@ class CrashRecoveryIT {
                                  Map<String, String> recovered, double maxResentBytes) throws Exception {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                 .until(() -> recovered.keySet().stream().noneMatch(n -> Files.exists(tmp.resolve("inbox").resolve(n))));
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files2.sidecarCount(tmp.resolve("inbox")) == 0);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(Files2.sidecars(tmp.resolve("inbox")))
+                .as("sidecars left in the inbox").isEmpty());
         assertThat(after.metric("chute_resent_bytes_total")).as("bytes sent again").isLessThanOrEqualTo(maxResentBytes);
         List<S3Object> objects = client.listObjectsV2Paginator(b -> b.bucket(bucket)).contents().stream().toList();
         assertThat(objects).extracting(S3Object::key).containsExactlyInAnyOrderElementsOf(all.keySet());

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -45,8 +46,14 @@ public final class Files2 {
 
     /** Every sidecar under a folder, including corrupt-sidecar copies. */
     public static long sidecarCount(Path folder) throws IOException {
+        return sidecars(folder).size();
+    }
+
+    /** The names, relative to {@code folder}, of every sidecar under it (corrupt copies and temp files too). */
+    public static List<String> sidecars(Path folder) throws IOException {
         try (Stream<Path> files = Files.walk(folder)) {
-            return files.filter(p -> p.getFileName().toString().contains(".upload_state")).count();
+            return files.filter(p -> p.getFileName().toString().contains(".upload_state"))
+                    .map(p -> folder.relativize(p).toString()).sorted().toList();
         }
     }
 
