@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -267,7 +268,12 @@ public final class SidecarStore {
             return;
         }
         String prefix = "." + sidecar.getFileName();
-        try (var siblings = Files.newDirectoryStream(dir, prefix + "*.tmp")) {
+        // a filter, not a glob: the name is the user's and may hold glob syntax ("[", "{") that a glob rejects
+        DirectoryStream.Filter<Path> interrupted = p -> {
+            String name = p.getFileName().toString();
+            return name.startsWith(prefix) && name.endsWith(".tmp");
+        };
+        try (var siblings = Files.newDirectoryStream(dir, interrupted)) {
             for (Path temp : siblings) {
                 if (isOwnTemp(temp, sidecar) || inspect(temp).trust() == Trust.OURS) {
                     Files.deleteIfExists(temp);

@@ -100,6 +100,16 @@ class SidecarStoreTest {
     }
 
     @Test
+    void aFileNameWithGlobSyntax_isJournaledAndLoaded_itsInterruptedWritesRemoved() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        Path file = Files.createFile(tmp.resolve("we{ird[x*?.bin"));
+        Path interrupted = Files.createFile(store.newTempFor(store.sidecarOf(file)));
+        journal(store, file, 2);
+        assertThat(store.load(file).orElseThrow().parts()).containsOnlyKeys(1, 2);
+        assertThat(interrupted).doesNotExist();
+    }
+
+    @Test
     void aJournal_leavesNoTempFileBehind() throws Exception {
         SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
         Path file = Files.createFile(tmp.resolve("z.bin"));

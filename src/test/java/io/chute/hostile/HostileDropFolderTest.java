@@ -145,6 +145,17 @@ class HostileDropFolderTest {
                 .hasContent("a user's hidden temp file");
     }
 
+    /** Found by review: the interrupted-write cleanup built a glob from the name and a "[" or "{" threw. */
+    @Test
+    void multipartFilesWhoseNamesHoldGlobSyntax_uploadWithTheirCheckpoints() throws Exception {
+        String bracket = Files2.writeRandom(names("scan[1.bin"), 6 * MIB, 3);
+        String brace = Files2.writeRandom(names("{day}*?.bin"), 6 * MIB, 4);
+        assertUploaded(names("scan[1.bin"), "names/scan[1.bin", bracket);
+        assertUploaded(names("{day}*?.bin"), "names/{day}*?.bin", brace);
+        assertThat(Files2.sidecars(names(""))).as("their checkpoints and temp files, removed after the upload")
+                .noneMatch(n -> n.contains("scan[") || n.contains("{day}"));
+    }
+
     @Test
     void fifoAtTheSidecarName_neverBlocksAWorker_theFileUploads_andTheFifoStays() throws Exception {
         assertUploaded(sidecars("early.bin"), "sc/early.bin", sha(expected(6 * MIB, 40)));
