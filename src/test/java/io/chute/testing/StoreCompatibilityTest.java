@@ -148,6 +148,14 @@ class StoreCompatibilityTest {
                 "200, grants owner FULL_CONTROL",
                 "200, grants AllUsers READ, owner FULL_CONTROL",
                 "200, grants AllUsers READ, owner FULL_CONTROL");
+        expect("m PutObject with the other canned ACLs",
+                "private 200, public-read-write 200, authenticated-read 200, aws-exec-read 200, bucket-owner-read 200,"
+                        + " bucket-owner-full-control 200",
+                "private 200, public-read-write 501 NotImplemented, authenticated-read 501 NotImplemented,"
+                        + " aws-exec-read 400 InvalidRequest, bucket-owner-read 501 NotImplemented,"
+                        + " bucket-owner-full-control 501 NotImplemented",
+                "private 200, public-read-write 200, authenticated-read 200, aws-exec-read 400 InvalidArgument,"
+                        + " bucket-owner-read 200, bucket-owner-full-control 200");
         expect("m multipart upload user metadata",
                 "200, HeadObject {origin=chute}",
                 "200, HeadObject {origin=chute}",
@@ -422,6 +430,12 @@ class StoreCompatibilityTest {
             observe("m PutObject ACL public-read", store, put + (put.startsWith("200") ? ", " + grants(s3, bucket, "m/put-acl") : ""));
             mpu = multipart(s3, bucket, "m/mpu-acl", b -> b.acl("public-read"));
             observe("m multipart upload ACL public-read", store, mpu + (mpu.startsWith("200") ? ", " + grants(s3, bucket, "m/mpu-acl") : ""));
+
+            observe("m PutObject with the other canned ACLs", store, List.of("private", "public-read-write",
+                    "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control").stream()
+                    .map(acl -> acl + " " + outcome(() -> s3.putObject(r -> r.bucket(bucket).key("m/acl-" + acl).acl(acl),
+                            RequestBody.fromBytes(SMALL))))
+                    .collect(Collectors.joining(", ")));
 
             mpu = multipart(s3, bucket, "m/mpu-meta", b -> b.metadata(Map.of("origin", "chute")));
             observe("m multipart upload user metadata", store, mpu + (mpu.startsWith("200") ? ", HeadObject "
