@@ -51,7 +51,7 @@ public final class RuleProbe {
 
     /**
      * At start, for a rule that sets a storage class, SSE, ACL, tags or metadata: a probe object written with those
-     * options by PutObject, read back, written again by a one-part multipart upload, read back, deleted (5 to 11
+     * options by PutObject, read back, written again by a one-part multipart upload, read back, deleted (7 to 11
      * requests). Acts on the answer:
      * <ul>
      * <li>a write refused: the rule is not ready with the reason (e.g. "storage class STANDARD_IA not offered by
