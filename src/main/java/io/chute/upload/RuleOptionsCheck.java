@@ -50,13 +50,6 @@ public record RuleOptionsCheck(Optional<String> notReady, List<String> fallbacks
         return new RuleOptionsCheck(Optional.empty(), List.of(), List.of(), List.of(why));
     }
 
-    /** The fallbacks and then the limitations: what /q/status lists for the rule. */
-    public List<String> shown() {
-        List<String> shown = new ArrayList<>(fallbacks);
-        shown.addAll(limitations);
-        return shown;
-    }
-
     /** The two ways a probe object was written. */
     private enum Write {
         SINGLE_PART("single-part"), MULTIPART("multipart");

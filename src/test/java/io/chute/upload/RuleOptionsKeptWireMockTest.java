@@ -104,7 +104,7 @@ class RuleOptionsKeptWireMockTest {
         assertThat(health.pausedFor("sse")).as("no successful upload ends it").isPresent();
 
         assertThat(otherCheck.notReady()).isEmpty();
-        assertThat(otherCheck.shown()).as("HeadObject omits STANDARD: kept").isEmpty();
+        assertThat(otherCheck.limitations()).as("HeadObject omits STANDARD: kept").isEmpty();
         assertThat(health.failing("other")).isEmpty();
 
         // the SSE header went out on PutObject and CreateMultipartUpload; each object was read back, then deleted
@@ -124,7 +124,7 @@ class RuleOptionsKeptWireMockTest {
         RuleOptionsCheck check = RuleProbe.atStart(objects, rule, health);
 
         assertThat(check.notReady()).isEmpty();
-        assertThat(check.shown()).containsExactly(
+        assertThat(check.limitations()).containsExactly(
                 "metadata not kept on single-part and multipart objects (lost: origin)");
         assertThat(health.failing("meta")).isEmpty();
         assertThat(putObjects()).singleElement().satisfies(put -> assertThat(put.getHeader("x-amz-meta-origin"))
@@ -162,7 +162,8 @@ class RuleOptionsKeptWireMockTest {
         RuleOptionsCheck check = RuleProbe.atStart(objects, rule, health);
 
         assertThat(check.notReady()).isEmpty();
-        assertThat(check.shown()).isEmpty();
+        assertThat(check.fallbacks()).as("tags not seen dropped: no fallback announced").isEmpty();
+        assertThat(check.limitations()).isEmpty();
         assertThat(check.notChecked()).containsExactly(
                 "GetObjectTagging: 403 AccessDenied (single-part probe object)",
                 "GetObjectAcl: 403 AccessDenied (single-part probe object)",
