@@ -5,17 +5,22 @@ import io.chute.engine.UploadEngine;
 import io.chute.s3.BucketChecks;
 import io.chute.s3.EndpointProbe;
 import io.chute.upload.OrphanJanitor;
+import io.chute.upload.RuleOptionsCheck;
 import io.chute.upload.RuleProbe;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What runs once at start, before any worker: forgetting checkpoints of files that are gone, the first orphan
- * sweep, the bucket lifecycle warning and the endpoint probe. Each step only logs when it fails; none stops the
- * daemon (an unreachable bucket pauses its rule once files arrive).
+ * sweep, the bucket lifecycle warning, the endpoint probe and the probe of each rule's object options. Each step
+ * only logs when it fails; none stops the daemon (an unreachable bucket pauses its rule once files arrive; a rule
+ * whose options the store refuses or does not keep is reported by its probe).
  */
 final class StartupChecks {
 
@@ -85,11 +90,16 @@ final class StartupChecks {
         }
     }
 
-    /** Which guarantees each rule's bucket honours ({@code chute.s3.probe}); failures only warn. */
+    /**
+     * Which guarantees each rule's bucket honours ({@code chute.s3.probe}), then whether each rule's own object
+     * options are kept ({@link RuleProbe#atStart}); failures only warn. Each rule's fallbacks and limitations go
+     * to /q/status.
+     */
     private void probeEndpoints() {
         if (!stages.config.s3().probe()) {
             return;
         }
+        Map<Target, EndpointProbe.Guarantees> guarantees = new HashMap<>();
         for (Target target : targets()) {
             EndpointProbe.Guarantees g = EndpointProbe.probe(target.lane().s3(), target.bucket());
             EndpointProbe.log(g);
@@ -105,21 +115,24 @@ final class StartupChecks {
             if (g.conditionalWrites() && !g.conditionalComplete()) {
                 target.lane().objects().headBeforeComplete(target.bucket());
             }
-            for (DropRule r : stages.rules) {
-                if (r.bucket().equals(g.bucket()) && stages.engine.lane(r) == target.lane()) {
-                    stages.status.fallbacks(r.name(), fallbacks(r, g));
-                }
-            }
+            guarantees.put(target, g);
         }
-        // each rule's own object options (storage class, SSE, ACL, tags): a rule the store refuses is not ready
         for (DropRule rule : stages.rules) {
-            RuleProbe.atStart(stages.engine.lane(rule).objects(), rule, stages.ruleHealth);
+            UploadEngine.Lane lane = stages.engine.lane(rule);
+            RuleOptionsCheck options = RuleProbe.atStart(lane.objects(), rule, stages.ruleHealth);
+            List<String> shown = new ArrayList<>(fallbacks(rule, guarantees.get(new Target(lane, rule.bucket())),
+                    options.fallbacks()));
+            shown.addAll(options.limitations());
+            stages.status.fallbacks(rule.name(), shown);
         }
     }
 
-    /** Which safe fallbacks the rule uses on this store, logged once at start (and shown on /q/status). */
-    private static List<String> fallbacks(DropRule rule, EndpointProbe.Guarantees g) {
-        List<String> fallbacks = new java.util.ArrayList<>();
+    /**
+     * Which safe fallbacks the rule uses on this store (those its options' probe chose included), logged once at
+     * start; limitations are logged by the probe itself.
+     */
+    private static List<String> fallbacks(DropRule rule, EndpointProbe.Guarantees g, List<String> ofOptions) {
+        List<String> fallbacks = new ArrayList<>();
         if (!rule.target().overwrite() && g.conditionalWrites() && !g.conditionalComplete()) {
             fallbacks.add("HeadObject just before CompleteMultipartUpload, since the store ignores If-None-Match there"
                     + " (race window: an object stored between that HeadObject and the Complete is overwritten)");
@@ -127,9 +140,7 @@ final class StartupChecks {
         if (!g.crc32cChecksums()) {
             fallbacks.add("verification by MD5 ETag (Content-MD5 on every part), since CRC32C is not honoured");
         }
-        if (!rule.target().tags().isEmpty()) {
-            fallbacks.add("tags of multipart objects read back after Complete, set with PutObjectTagging if dropped");
-        }
+        fallbacks.addAll(ofOptions);
         if (fallbacks.isEmpty()) {
             LOG.infof("rule=%s bucket=%s no fallbacks needed", rule.name(), rule.bucket());
         } else {

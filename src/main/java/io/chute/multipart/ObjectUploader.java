@@ -179,15 +179,14 @@ public final class ObjectUploader {
      * refused; a refused delete only warns (credentials that may write but not delete leave the probe object).
      */
     public void probeWrite(String bucket, String key, ObjectOptions options) {
-        byte[] body = "chute rule probe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        s3.putObject(options.applyTo(PutObjectRequest.builder()).bucket(bucket).key(key).build(),
-                RequestBody.fromBytes(body));
-        try {
-            s3.deleteObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(options.expectedBucketOwner()));
-        } catch (RuntimeException e) {
-            LOG.warnf("bucket=%s key=%s probe object could not be deleted (%s); remove it by hand", bucket, key,
-                    e.getMessage());
+        try (ProbeObject probe = probeObject(bucket, key, options)) {
+            probe.put();
         }
+    }
+
+    /** A probe object under {@code key} written with {@code options} through this uploader's client (see there). */
+    public ProbeObject probeObject(String bucket, String key, ObjectOptions options) {
+        return new ProbeObject(s3, bucket, key, options);
     }
 
     /** Uploads and verifies; {@code resume} continues a checkpointed multipart upload. */

@@ -22,8 +22,8 @@ public record StatusReport(String startedAt, String now, List<Rule> rules, List<
      * Per-rule totals since start; {@code pausedReason} is null while the rule can upload. {@code backlogOnDisk}:
      * some of the rule's files are waiting on disk, not yet held in memory (the gate or the retry timer was full;
      * they are rescanned when there is room), so {@code waitingCounts} does not count them. {@code fallbacks}: the
-     * safe fallbacks the rule uses because the startup probe found its store lacking a guarantee (empty: none, or
-     * not probed).
+     * safe fallbacks the rule uses because the startup probe found its store lacking a guarantee, then the rule's
+     * options the store accepted but did not keep (empty: none, or not probed).
      */
     @RegisterForReflection
     public record Rule(String name, String folder, String bucket, String prefix, boolean ready, String pausedReason,

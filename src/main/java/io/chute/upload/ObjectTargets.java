@@ -66,15 +66,19 @@ final class ObjectTargets {
                 t.overwrite());
     }
 
+    /** The file name a probe write's metadata placeholders are expanded for ({name}, {path}, {ext}, ...). */
+    static final Path PROBE_FILE = Path.of("chute-probe.bin");
+
     /**
      * The options a rule's probe write uses: the rule's storage class, SSE, tags, cache-control, ACL and expected
-     * owner; no metadata (its values depend on the file) and no If-None-Match (the probe key is fresh).
+     * owner, and its metadata expanded for {@link #PROBE_FILE} now on this host (so the values read back can be
+     * compared with what was sent); no If-None-Match (the probe key is fresh).
      */
     static ObjectOptions probeOptions(DropRule rule) {
         TargetOptions t = rule.target();
         return new ObjectOptions(t.storageClass().orElse(null), sseHeader(t.sse()), t.kmsKeyId().orElse(null),
-                t.tags(), Map.of(), null, t.cacheControl().orElse(null), t.acl().orElse(null),
-                t.expectedBucketOwner().orElse(null), true);
+                t.tags(), ObjectKeyResolver.metadata(rule, PROBE_FILE, Instant.now(), ObjectKeyResolver.localHostname()),
+                null, t.cacheControl().orElse(null), t.acl().orElse(null), t.expectedBucketOwner().orElse(null), true);
     }
 
     /** The media type of a file name, or null when unknown (the object then gets application/octet-stream). */

@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * failing rule is paused with an exponential, jittered {@link Backoff} and reported DOWN by readiness until an
  * upload for it succeeds again, or, for the failures a HeadBucket can vouch for, the periodic bucket probe does.
  * A store that does not implement what the rule asks for does not change by itself (the operator changes the
- * rule and restarts), so its pauses are long: one file tries again every 5 to 60 minutes. Thread-safe.
+ * rule and restarts), so its pauses are long: one file tries again every 5 to 60 minutes. A store that accepts
+ * a rule's SSE but stores objects without it is worse, since uploads would succeed: that rule uploads nothing
+ * until restart ({@link #refusedUntilRestart}). Thread-safe.
  */
 public final class RuleHealth {
 
@@ -45,6 +47,8 @@ public final class RuleHealth {
     private final Clock clock;
     private final Backoff pauses;
     private final Map<String, Failing> failing = new ConcurrentHashMap<>();
+    /** Rules that must not upload until restart ({@link #refusedUntilRestart}); they shadow {@link #failing}. */
+    private final Map<String, Failing> refused = new ConcurrentHashMap<>();
 
     public RuleHealth(Clock clock) {
         this(clock, PAUSES);
@@ -82,6 +86,17 @@ public final class RuleHealth {
         return Duration.between(now, next.pausedUntil());
     }
 
+    /**
+     * The rule must not upload at all until Chute restarts with another configuration (or against a store that
+     * changed): the store accepts what the rule asks for but does not do it (SSE requested, the object stored
+     * without it), so an upload would succeed and no success, HeadBucket or probe write can prove the cause gone.
+     * Its files wait without a request, asking again once per longest store-unsupported pause (1 h); {@code
+     * pausedUntil} reads {@link Instant#MAX}.
+     */
+    public void refusedUntilRestart(String rule, FailureReason reason, String detail) {
+        refused.put(rule, new Failing(reason.tag(), detail, clock.instant(), Instant.MAX, 1, false));
+    }
+
     public void succeeded(String rule) {
         failing.remove(rule);
     }
@@ -109,16 +124,22 @@ public final class RuleHealth {
 
     /** The rule's pause, if it is paused now (one read, so the answer is consistent). */
     public Optional<Pause> pausedFor(String rule) {
+        Failing refusal = refused.get(rule);
+        if (refusal != null) {
+            return Optional.of(new Pause(refusal, UNSUPPORTED_PAUSES.max()));
+        }
         Instant now = clock.instant();
         return failing(rule).filter(f -> f.pausedUntil().isAfter(now))
                 .map(f -> new Pause(f, Duration.between(now, f.pausedUntil())));
     }
 
     public Optional<Failing> failing(String rule) {
-        return Optional.ofNullable(failing.get(rule));
+        return Optional.ofNullable(refused.getOrDefault(rule, failing.get(rule)));
     }
 
     public Map<String, Failing> allFailing() {
-        return Map.copyOf(failing);
+        Map<String, Failing> all = new java.util.HashMap<>(failing);
+        all.putAll(refused);
+        return Map.copyOf(all);
     }
 }

@@ -2,18 +2,23 @@ package io.chute.upload;
 
 import io.chute.config.DropRule;
 import io.chute.config.TargetOptions;
+import io.chute.multipart.ObjectOptions;
 import io.chute.multipart.ObjectUploader;
+import io.chute.multipart.ProbeObject;
+import io.chute.multipart.StoredOptions;
 import io.chute.upload.UploadOutcome.RetryLater;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * Writes a tiny object with a rule's own object options under {@code .chute-probe/} (then deletes it): what
- * proves a rule's writes work, where a HeadBucket proves only that the bucket answers. Used by the periodic
- * bucket probe to end a pause caused by a refused write once writes are accepted again.
+ * proves a rule's writes work, where a HeadBucket proves only that the bucket answers. At start it also reads
+ * back what the store kept ({@link #atStart}); the periodic bucket probe uses a plain probe write to end a pause
+ * caused by a refused write once writes are accepted again.
  */
 public final class RuleProbe {
 
@@ -21,6 +26,10 @@ public final class RuleProbe {
     public static final String PREFIX = ".chute-probe/";
 
     private static final Logger LOG = Logger.getLogger(RuleProbe.class);
+
+    /** Failures that say nothing about the rule's options: the probe at start leaves them unchecked. */
+    private static final Set<FailureReason> TRANSIENT = Set.of(FailureReason.THROTTLED, FailureReason.SERVER_ERROR,
+            FailureReason.NETWORK);
 
     private RuleProbe() {
     }
@@ -41,41 +50,83 @@ public final class RuleProbe {
     }
 
     /**
-     * At start, for a rule that asks for a storage class, SSE, ACL or tags: one probe write with those options.
-     * A store that refuses them makes the rule not ready with the reason (e.g. "storage class STANDARD_IA not
-     * offered by this store"), recorded as {@code store_unsupported} so its files wait instead of failing one by
-     * one; other refusals (403, an unreachable bucket) pause it as an upload's would. Returns the reason, or
-     * empty when the write was accepted (or the rule has no such options).
+     * At start, for a rule that sets a storage class, SSE, ACL, tags or metadata: a probe object written with those
+     * options by PutObject, read back, written again by a one-part multipart upload, read back, deleted (7 to 11
+     * requests). Acts on the answer:
+     * <ul>
+     * <li>a write refused: the rule is not ready with the reason (e.g. "storage class STANDARD_IA not offered by
+     * this store"), recorded as {@code store_unsupported} so its files wait instead of failing one by one; other
+     * rule-wide refusals (403, an unreachable bucket) pause it as an upload's would; a transient failure (5xx,
+     * throttling, network) leaves the options unchecked, with a warning;</li>
+     * <li>SSE not kept: the rule uploads nothing until restart ({@link RuleHealth#refusedUntilRestart}), since its
+     * uploads would succeed with the objects unencrypted;</li>
+     * <li>anything else not kept: a warning each; the caller shows the returned fallbacks and limitations.</li>
+     * </ul>
+     * Reads the store refuses (GetObjectTagging, GetObjectAcl without permission) only warn: not checked.
      */
-    public static Optional<String> atStart(ObjectUploader objects, DropRule rule, RuleHealth health) {
+    public static RuleOptionsCheck atStart(ObjectUploader objects, DropRule rule, RuleHealth health) {
         TargetOptions t = rule.target();
-        if (t.storageClass().isEmpty() && t.sse() == TargetOptions.Sse.NONE && t.acl().isEmpty() && t.tags().isEmpty()) {
-            return Optional.empty();
+        if (t.storageClass().isEmpty() && t.sse() == TargetOptions.Sse.NONE && t.acl().isEmpty() && t.tags().isEmpty()
+                && rule.metadata().isEmpty()) {
+            return RuleOptionsCheck.NOT_PROBED;
         }
-        Optional<RuntimeException> refused = refusal(objects, rule);
-        if (refused.isEmpty()) {
-            return Optional.empty();
+        ObjectOptions options = ObjectTargets.probeOptions(rule);
+        StoredOptions singlePart;
+        StoredOptions multipart;
+        try (ProbeObject probe = objects.probeObject(rule.bucket(), PREFIX + "rule-" + UUID.randomUUID(), options)) {
+            try {
+                probe.put();
+                singlePart = probe.readBack();
+                probe.multipart();
+                multipart = probe.readBack();
+            } catch (RuntimeException e) {
+                return refusedAtStart(rule, health, e, probe.lastRequest());
+            }
         }
-        RuntimeException e = refused.get();
+        RuleOptionsCheck check = RuleOptionsCheck.compare(options, singlePart, multipart);
+        check.notReady().ifPresent(reason -> {
+            health.refusedUntilRestart(rule.name(), FailureReason.STORE_UNSUPPORTED, reason);
+            LOG.errorf("rule=%s bucket=%s is not ready until restart: %s; its objects would be stored unencrypted"
+                    + " (remove sse from the rule or use a store that applies it)", rule.name(), rule.bucket(), reason);
+        });
+        check.limitations().forEach(l -> LOG.warnf("rule=%s bucket=%s %s; uploads go on without it", rule.name(),
+                rule.bucket(), l));
+        if (!check.notChecked().isEmpty()) {
+            LOG.warnf("rule=%s bucket=%s could not read back what the store kept of the rule's options (%s); not"
+                    + " checked", rule.name(), rule.bucket(), String.join("; ", check.notChecked()));
+        }
+        return check;
+    }
+
+    private static RuleOptionsCheck refusedAtStart(DropRule rule, RuleHealth health, RuntimeException e,
+                                                   String request) {
         UploadOutcome outcome = FailureClassifier.classify(e);
+        if (outcome instanceof RetryLater r && TRANSIENT.contains(r.reason())) {
+            LOG.warnf("rule=%s bucket=%s the probe of the rule's options did not complete (%s: %s); they are not"
+                    + " checked", rule.name(), rule.bucket(), request, r.detail());
+            return RuleOptionsCheck.notChecked(request + ": " + r.detail());
+        }
+        Optional<String> storageClass = rule.target().storageClass();
         String code = e instanceof S3Exception s3 && s3.awsErrorDetails() != null
                 ? String.valueOf(s3.awsErrorDetails().errorCode()) : "";
+        boolean carriesOptions = request.equals("PutObject") || request.equals("CreateMultipartUpload");
         String reason;
-        if (t.storageClass().isPresent() && (code.equals("InvalidStorageClass")
+        if (storageClass.isPresent() && carriesOptions && (code.equals("InvalidStorageClass")
                 || (code.equals("InvalidArgument") && ((S3Exception) e).statusCode() == 400))) {
-            reason = "storage class " + t.storageClass().get() + " not offered by this store (the probe write with"
-                    + " the rule's options got " + ((S3Exception) e).statusCode() + " " + code + ")";
+            reason = "storage class " + storageClass.get() + " not offered by this store"
+                    + (request.equals("PutObject") ? "" : " for multipart uploads") + " (" + request
+                    + " with the rule's options got " + ((S3Exception) e).statusCode() + " " + code + ")";
             health.failed(rule.name(), FailureReason.STORE_UNSUPPORTED, reason);
         } else if (outcome instanceof RetryLater r && r.scope() != RetryLater.Scope.FILE) {
             reason = r.reason().tag() + ": " + r.detail();
-            health.failed(rule.name(), r.reason(), "probe write at start: " + r.detail());
+            health.failed(rule.name(), r.reason(), "probe " + request + " at start: " + r.detail());
         } else {
-            reason = "the store refused a write with the rule's options (storage-class, sse, acl, tags): "
-                    + e.getMessage();
+            reason = "the store refused " + request + " with the rule's options (storage-class, sse, acl, tags,"
+                    + " metadata): " + e.getMessage();
             health.failed(rule.name(), FailureReason.STORE_UNSUPPORTED, reason);
         }
         LOG.errorf("rule=%s bucket=%s is not ready: %s", rule.name(), rule.bucket(), reason);
-        return Optional.of(reason);
+        return RuleOptionsCheck.refused(reason);
     }
 
     /**

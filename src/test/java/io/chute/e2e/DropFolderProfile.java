@@ -85,7 +85,12 @@ public abstract class DropFolderProfile implements QuarkusTestProfile {
         // a quiet period ten times the slow writer's cadence, so a stalled test JVM is not a finished file
         rule(p, 2, "slow", "3s", "delete");
         p.put("chute.rules[2].prefix", "slow/");
+        serverSpecific(p);
         return p;
+    }
+
+    /** Properties one server's profile adds to the three rules. */
+    void serverSpecific(Map<String, String> p) {
     }
 
     /** Rule {@code index} named {@code name}, watching the folder of that name, into the test bucket. */
@@ -111,10 +116,16 @@ public abstract class DropFolderProfile implements QuarkusTestProfile {
         }
     }
 
+    /** The move rule asks for STANDARD_IA, which S3Proxy keeps on PutObject only (the status API names that). */
     public static final class S3Proxy extends DropFolderProfile {
         @Override
         String server() {
             return "s3proxy";
+        }
+
+        @Override
+        void serverSpecific(Map<String, String> p) {
+            p.put("chute.rules[1].storage-class", "standard-ia");
         }
     }
 

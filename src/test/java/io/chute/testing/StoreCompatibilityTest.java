@@ -31,6 +31,7 @@ import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -127,10 +128,38 @@ class StoreCompatibilityTest {
                 "200, HeadObject says STANDARD_IA",
                 "200, HeadObject says STANDARD_IA",
                 "400 InvalidArgument");
-        expect("g CreateMultipartUpload STANDARD_IA",
-                "200",
-                "200",
+        expect("g multipart upload STANDARD_IA",
+                "200, HeadObject says STANDARD_IA",
+                "200, HeadObject says STANDARD",
                 "400 InvalidArgument");
+        expect("m PutObject SSE AES256",
+                "200, HeadObject says AES256",
+                "501 NotImplemented",
+                "400 InvalidRequest");
+        expect("m multipart upload SSE AES256",
+                "200, HeadObject says no SSE",
+                "501 NotImplemented",
+                "400 InvalidRequest");
+        expect("m PutObject ACL public-read",
+                "200, grants owner FULL_CONTROL",
+                "200, grants AllUsers READ, owner FULL_CONTROL",
+                "200, grants AllUsers READ, owner FULL_CONTROL");
+        expect("m multipart upload ACL public-read",
+                "200, grants owner FULL_CONTROL",
+                "200, grants AllUsers READ, owner FULL_CONTROL",
+                "200, grants AllUsers READ, owner FULL_CONTROL");
+        expect("m PutObject with the other canned ACLs",
+                "private 200, public-read-write 200, authenticated-read 200, aws-exec-read 200, bucket-owner-read 200,"
+                        + " bucket-owner-full-control 200",
+                "private 200, public-read-write 501 NotImplemented, authenticated-read 501 NotImplemented,"
+                        + " aws-exec-read 400 InvalidRequest, bucket-owner-read 501 NotImplemented,"
+                        + " bucket-owner-full-control 501 NotImplemented",
+                "private 200, public-read-write 200, authenticated-read 200, aws-exec-read 400 InvalidArgument,"
+                        + " bucket-owner-read 200, bucket-owner-full-control 200");
+        expect("m multipart upload user metadata",
+                "200, HeadObject {origin=chute}",
+                "200, HeadObject {origin=chute}",
+                "200, HeadObject {origin=chute}");
         expect("h user metadata raw 日本.txt",
                 "200, HeadObject '??.txt' (??.txt)",
                 "403 SignatureDoesNotMatch",
@@ -378,13 +407,39 @@ class StoreCompatibilityTest {
                     RequestBody.fromBytes(SMALL)));
             observe("g PutObject STANDARD_IA", store, put + (put.startsWith("200")
                     ? ", HeadObject says " + s3.headObject(b -> b.bucket(bucket).key("g/put")).storageClassAsString() : ""));
-            String[] id = new String[1];
-            String create = outcome(() -> id[0] = s3.createMultipartUpload(b -> b.bucket(bucket).key("g/mpu")
-                    .storageClass(StorageClass.STANDARD_IA)).uploadId());
-            observe("g CreateMultipartUpload STANDARD_IA", store, create);
-            if (id[0] != null) {
-                abortQuietly(s3, bucket, "g/mpu", id[0]);
-            }
+            String mpu = multipart(s3, bucket, "g/mpu", b -> b.storageClass(StorageClass.STANDARD_IA));
+            observe("g multipart upload STANDARD_IA", store, mpu + (mpu.startsWith("200")
+                    ? ", HeadObject says " + s3.headObject(b -> b.bucket(bucket).key("g/mpu")).storageClassAsString() : ""));
+        }
+    }
+
+    /** Whether SSE-S3, a public-read ACL and user metadata are kept, not just accepted (the start probe's question). */
+    @ParameterizedTest
+    @EnumSource(Store.class)
+    void m_sseAclAndMetadata_keptOnPutObjectAndOnMultipart(Store store) {
+        try (S3Client s3 = client(store)) {
+            String bucket = bucket(store);
+            String put = outcome(() -> s3.putObject(b -> b.bucket(bucket).key("m/put-sse").serverSideEncryption("AES256"),
+                    RequestBody.fromBytes(SMALL)));
+            observe("m PutObject SSE AES256", store, put + (put.startsWith("200") ? ", " + sse(s3, bucket, "m/put-sse") : ""));
+            String mpu = multipart(s3, bucket, "m/mpu-sse", b -> b.serverSideEncryption("AES256"));
+            observe("m multipart upload SSE AES256", store, mpu + (mpu.startsWith("200") ? ", " + sse(s3, bucket, "m/mpu-sse") : ""));
+
+            put = outcome(() -> s3.putObject(b -> b.bucket(bucket).key("m/put-acl").acl("public-read"),
+                    RequestBody.fromBytes(SMALL)));
+            observe("m PutObject ACL public-read", store, put + (put.startsWith("200") ? ", " + grants(s3, bucket, "m/put-acl") : ""));
+            mpu = multipart(s3, bucket, "m/mpu-acl", b -> b.acl("public-read"));
+            observe("m multipart upload ACL public-read", store, mpu + (mpu.startsWith("200") ? ", " + grants(s3, bucket, "m/mpu-acl") : ""));
+
+            observe("m PutObject with the other canned ACLs", store, List.of("private", "public-read-write",
+                    "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control").stream()
+                    .map(acl -> acl + " " + outcome(() -> s3.putObject(r -> r.bucket(bucket).key("m/acl-" + acl).acl(acl),
+                            RequestBody.fromBytes(SMALL))))
+                    .collect(Collectors.joining(", ")));
+
+            mpu = multipart(s3, bucket, "m/mpu-meta", b -> b.metadata(Map.of("origin", "chute")));
+            observe("m multipart upload user metadata", store, mpu + (mpu.startsWith("200") ? ", HeadObject "
+                    + s3.headObject(b -> b.bucket(bucket).key("m/mpu-meta")).metadata() : ""));
         }
     }
 
@@ -510,6 +565,46 @@ class StoreCompatibilityTest {
             done.add(CompletedPart.builder().partNumber(n).eTag(etag).checksumCRC32C(crc32c(body)).build());
         }
         return done;
+    }
+
+    /**
+     * CreateMultipartUpload with {@code options}, one part, CompleteMultipartUpload: "200", or the outcome of the
+     * first refused request (an upload left open is aborted).
+     */
+    private static String multipart(S3Client s3, String bucket, String key,
+                                    java.util.function.Consumer<CreateMultipartUploadRequest.Builder> options) {
+        String[] id = new String[1];
+        String create = outcome(() -> {
+            CreateMultipartUploadRequest.Builder b = CreateMultipartUploadRequest.builder().bucket(bucket).key(key);
+            options.accept(b);
+            return id[0] = s3.createMultipartUpload(b.build()).uploadId();
+        });
+        if (id[0] == null) {
+            return create;
+        }
+        String complete = outcome(() -> s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id[0])
+                .multipartUpload(m -> m.parts(uploadParts(s3, bucket, key, id[0], SMALL)))));
+        if (!complete.startsWith("200")) {
+            abortQuietly(s3, bucket, key, id[0]);
+        }
+        return complete;
+    }
+
+    private static String sse(S3Client s3, String bucket, String key) {
+        String sse = s3.headObject(b -> b.bucket(bucket).key(key)).serverSideEncryptionAsString();
+        return "HeadObject says " + (sse == null ? "no SSE" : sse);
+    }
+
+    /** GetObjectAcl's grants, group grantees by name, the canonical user as "owner", sorted. */
+    private static String grants(S3Client s3, String bucket, String key) {
+        String get = outcome(() -> s3.getObjectAcl(b -> b.bucket(bucket).key(key)));
+        if (!get.startsWith("200")) {
+            return "GetObjectAcl " + get;
+        }
+        return "grants " + s3.getObjectAcl(b -> b.bucket(bucket).key(key)).grants().stream()
+                .map(g -> (g.grantee().uri() == null ? "owner" : g.grantee().uri().substring(g.grantee().uri()
+                        .lastIndexOf('/') + 1)) + " " + g.permissionAsString())
+                .sorted().collect(Collectors.joining(", "));
     }
 
     private static void abortQuietly(S3Client s3, String bucket, String key, String uploadId) {

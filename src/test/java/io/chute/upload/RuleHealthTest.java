@@ -47,6 +47,24 @@ class RuleHealthTest {
     }
 
     @Test
+    void aRuleRefusedUntilRestart_staysPausedThroughUploadsAndProbes_whileOtherRulesAreUnaffected() {
+        health.refusedUntilRestart("sse", FailureReason.STORE_UNSUPPORTED, "SSE AES256 requested but not kept");
+        health.failed("sse", FailureReason.ACCESS_DENIED, "403");
+
+        health.succeeded("sse");
+        health.probeSucceeded("sse");
+        health.writeProbeSucceeded("sse");
+
+        assertThat(health.pausedFor("sse")).hasValueSatisfying(p -> {
+            assertThat(p.remaining()).isEqualTo(Duration.ofHours(1));
+            assertThat(p.failing().reason()).isEqualTo("store_unsupported");
+            assertThat(p.failing().detail()).isEqualTo("SSE AES256 requested but not kept");
+        });
+        assertThat(health.allFailing()).containsOnlyKeys("sse");
+        assertThat(health.failing("other")).isEmpty();
+    }
+
+    @Test
     void storeUnsupported_pausesTheRuleForMinutes_notSeconds() {
         Duration pause = health.failed("b", FailureReason.STORE_UNSUPPORTED, "501 NotImplemented");
         assertThat(pause).isGreaterThanOrEqualTo(Duration.ofMinutes(2).plusSeconds(30));

@@ -90,9 +90,9 @@ class RuleOptionsProbeTest {
             DropRule ia = rule("ia", bucket, Map.of("storage-class", "standard-ia"));
             DropRule other = rule("other", bucket, Map.of("storage-class", "standard", "tags.team", "ingest"));
 
-            assertThat(RuleProbe.atStart(objects, ia, health)).hasValueSatisfying(reason -> assertThat(reason)
+            assertThat(RuleProbe.atStart(objects, ia, health).notReady()).hasValueSatisfying(reason -> assertThat(reason)
                     .startsWith("storage class STANDARD_IA not offered by this store").contains("400 InvalidArgument"));
-            assertThat(RuleProbe.atStart(objects, other, health)).isEmpty();
+            assertThat(RuleProbe.atStart(objects, other, health).notReady()).isEmpty();
             assertThat(health.failing("ia")).hasValueSatisfying(f -> {
                 assertThat(f.reason()).isEqualTo("store_unsupported");
                 assertThat(f.detail()).startsWith("storage class STANDARD_IA not offered by this store");
