@@ -1,5 +1,6 @@
 package io.chute.e2e;
 
+import io.chute.testing.SharedS3Servers;
 import io.chute.daemon.Pipeline;
 import io.chute.observability.ChuteMetrics;
 import io.chute.observability.StatusReport;
@@ -38,7 +39,7 @@ import static org.awaitility.Awaitility.await;
 class BacklogTest {
 
     static final int FILES = 60;
-    static final String LATE_BUCKET = "late-bucket";
+    static final String LATE_BUCKET = SharedS3Servers.jvmScoped("late-bucket");
 
     public static class Profile implements QuarkusTestProfile {
         static Path root() {

@@ -1,5 +1,6 @@
 package io.chute.e2e;
 
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.Files2;
 import io.chute.testing.S3TestResource;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -19,7 +20,7 @@ import java.util.Map;
  */
 public abstract class DropFolderProfile implements QuarkusTestProfile {
 
-    public static final String BUCKET = "drop-folder"; // on a server shared by every test class of the JVM
+    public static final String BUCKET = SharedS3Servers.jvmScoped("drop-folder"); // on a server shared by every test class of the JVM
     public static final String PREEXISTING = "preexisting.bin";
 
     /** Bytes of the file placed before start: seeded, so the test can recompute them. */

@@ -1,5 +1,6 @@
 package io.chute.e2e;
 
+import io.chute.testing.SharedS3Servers;
 import io.chute.observability.ChuteMetrics;
 import io.chute.testing.InjectS3Server;
 import io.chute.testing.S3Server;
@@ -39,7 +40,7 @@ import static org.awaitility.Awaitility.await;
 @TestProfile(HostileDropFolderTest.Profile.class)
 class HostileDropFolderTest {
 
-    static final String BUCKET = "hostile-drop";
+    static final String BUCKET = SharedS3Servers.jvmScoped("hostile-drop");
 
     public static class Profile implements QuarkusTestProfile {
         static Path root() {

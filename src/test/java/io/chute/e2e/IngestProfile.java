@@ -1,5 +1,6 @@
 package io.chute.e2e;
 
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3TestResource;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
@@ -17,7 +18,7 @@ import java.util.Map;
  */
 public class IngestProfile implements QuarkusTestProfile {
 
-    public static final String BUCKET = "ingest"; // on a server shared by every test class of the JVM
+    public static final String BUCKET = SharedS3Servers.jvmScoped("ingest"); // on a server shared by every test class of the JVM
     public static final List<String> RULES = List.of("burst", "marker", "poll", "archive", "big");
     private boolean created;
 

@@ -23,7 +23,7 @@ import java.util.Map;
  */
 public class TwoStoresResource implements QuarkusTestResourceLifecycleManager {
 
-    public static final String BUCKET = "two-stores"; // on S3Mock shared by every test class of the JVM
+    public static final String BUCKET = SharedS3Servers.jvmScoped("two-stores"); // on S3Mock shared by every test class of the JVM
 
     /** The servers of a test run, injected into a field marked {@link io.chute.testing.InjectS3Server}. */
     public record Stores(S3Server global, S3Server ruleB) {

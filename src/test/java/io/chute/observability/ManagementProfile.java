@@ -1,5 +1,6 @@
 package io.chute.observability;
 
+import io.chute.testing.SharedS3Servers;
 import io.chute.testing.S3TestResource;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
@@ -21,8 +22,8 @@ import java.util.Map;
 public class ManagementProfile implements QuarkusTestProfile {
 
     // the S3 server is shared by every test class of the JVM: buckets no other profile uses
-    public static final String BUCKET = "management";
-    public static final String OTHER_BUCKET = "management-other";
+    public static final String BUCKET = SharedS3Servers.jvmScoped("management");
+    public static final String OTHER_BUCKET = SharedS3Servers.jvmScoped("management-other");
 
     /** A fixed path: Quarkus instantiates profiles in its own class loader, statics set there are not shared. */
     public static Path root() {

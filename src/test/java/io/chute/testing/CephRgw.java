@@ -88,9 +88,17 @@ public final class CephRgw implements S3Server {
      * three times in all, on other ports.
      */
     public static CephRgw start() {
+        return start(ProcessHandle.current().pid());
+    }
+
+    /**
+     * As {@link #start()}, living until the process {@code ownerPid} is gone (the script's watcher stops it then);
+     * when that is not this JVM, this JVM's exit does not stop it ({@link SharedS3Servers} shares it with the build).
+     */
+    public static CephRgw start(long ownerPid) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce();
+                return startOnce(ownerPid);
             } catch (IllegalStateException e) {
                 String message = String.valueOf(e.getMessage());
                 if (attempt == 3 || !(message.contains("Address already in use") || message.contains("unable to bind"))) {
@@ -100,7 +108,7 @@ public final class CephRgw implements S3Server {
         }
     }
 
-    private static CephRgw startOnce() {
+    private static CephRgw startOnce(long ownerPid) {
         if (!installed()) {
             throw new IllegalStateException(notInstalledMessage());
         }
@@ -124,8 +132,8 @@ public final class CephRgw implements S3Server {
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(stdout.toFile())
                     .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-            // the script's watcher stops the cluster if this JVM dies without running its shutdown hooks (SIGKILL)
-            builder.environment().put("OWNER_PID", String.valueOf(ProcessHandle.current().pid()));
+            // the script's watcher stops the cluster once its owner is gone (also a JVM killed without running its hooks)
+            builder.environment().put("OWNER_PID", String.valueOf(ownerPid));
             Process process = builder.start();
             boolean finished = process.waitFor(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (!finished) {
@@ -151,7 +159,9 @@ public final class CephRgw implements S3Server {
                 throw new IllegalStateException("unexpected output of " + script + ": " + out + "; log " + logFile);
             }
             CephRgw rgw = new CephRgw(dir, logFile, out, Duration.ofNanos(System.nanoTime() - startNanos));
-            LIVE.add(rgw);
+            if (ownerPid == ProcessHandle.current().pid()) {
+                LIVE.add(rgw);
+            }
             return rgw;
         } catch (IOException e) {
             stop(script, dir, logFile);

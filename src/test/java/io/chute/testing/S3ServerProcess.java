@@ -241,6 +241,27 @@ public final class S3ServerProcess implements S3Server {
         }
     }
 
+    /**
+     * Hands the server's lifetime from this JVM to the process {@code ownerPid} (the Maven build that forked this
+     * JVM, see {@link SharedS3Servers}): this JVM's exit no longer stops it; a small watcher stops it (SIGTERM, 10 s,
+     * SIGKILL) and deletes its temp data once that process is gone. Returns this server.
+     */
+    public S3ServerProcess stopWhenGone(long ownerPid) {
+        LIVE.remove(this);
+        String pid = String.valueOf(process.pid());
+        String script = "while kill -0 " + ownerPid + " 2>/dev/null; do sleep 1; done; kill " + pid + " 2>/dev/null;"
+                + " for i in $(seq 20); do kill -0 " + pid + " 2>/dev/null || break; sleep 0.5; done;"
+                + " kill -9 " + pid + " 2>/dev/null; rm -rf '" + workDir + "'";
+        try {
+            new ProcessBuilder("bash", "-c", script).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            LIVE.add(this); // no watcher: this JVM stops it after all
+            throw new UncheckedIOException("cannot start the watcher of " + this, e);
+        }
+        return this;
+    }
+
     /** Idempotent: SIGTERM, up to 10 s grace, then SIGKILL; then deletes the server's temp data. */
     @Override
     public void close() { shutdown(10); }

@@ -36,7 +36,7 @@ public class S3TestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String ARG_SERVER = "server";
     public static final String ARG_BUCKETS = "buckets";
-    public static final String DEFAULT_BUCKET = "chute-test";
+    public static final String DEFAULT_BUCKET = SharedS3Servers.jvmScoped("chute-test");
 
     private S3Server.Store store = S3Server.Store.S3MOCK;
     private List<String> buckets = List.of(DEFAULT_BUCKET);

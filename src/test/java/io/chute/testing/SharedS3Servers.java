@@ -5,6 +5,9 @@ import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Assumptions;
@@ -25,13 +30,17 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * One server of each {@link Store} per test JVM, started on first use and stopped when the JVM exits, and the
+ * One server of each {@link Store} per test JVM (per Maven build, see below), started on first use, and the
  * buckets that keep the tests sharing it apart.
  *
  * <pre>{@code
  * static S3Server server = SharedS3Servers.get(Store.S3MOCK);
  * static String bucket = SharedS3Servers.freshBucket(server, "targets");   // e.g. targets-3f9c0a1b, empty
  * }</pre>
+ *
+ * <p>Under Maven the JVMs of one build (three surefire JVMs, then the failsafe JVM) share one server of each
+ * store, started by the first that needs it and stopped when Maven exits (see {@code Registry.startOrJoin});
+ * {@code -Dchutetest.servers-per-jvm=true} gives each JVM its own as before.
  *
  * <p>Contract: {@link #get} returns a view of the JVM's one running server of that store (its {@code close()} does
  * nothing); a server that failed to start is not started again: later calls fail at once with the first error.
@@ -66,6 +75,14 @@ public final class SharedS3Servers {
 
     public static S3Server get(S3ServerProcess.Kind kind) {
         return get(Store.of(kind));
+    }
+
+    /**
+     * A fixed bucket name made unique to this test JVM ({@code <name>-<pid>}): for names a Quarkus profile must
+     * know in advance and several test classes use, since the JVMs of one build share their servers.
+     */
+    public static String jvmScoped(String name) {
+        return name + "-" + ProcessHandle.current().pid();
     }
 
     /** A bucket name no other test of this JVM (or an earlier run on the same server) uses: prefix + 8 hex digits. */
@@ -177,25 +194,122 @@ public final class SharedS3Servers {
                 Runtime.getRuntime().addShutdownHook(new Thread(Registry::stopAll, "shared-s3-servers-reaper"));
                 hooked = true;
             }
+            Optional<ProcessHandle> build = mavenBuild();
+            Map<String, String> frozen = Map.copyOf(build.isPresent() ? startOrJoin(store, build.get())
+                    : start(store, ProcessHandle.current()));
+            SERVERS.put(store, frozen);
+            return frozen;
+        }
+
+        /** Starts a server that lives as long as {@code owner}: this JVM, or the Maven build (then not stopped here). */
+        private static Map<String, String> start(Store store, ProcessHandle owner) {
             Map<String, String> d = new HashMap<>();
             long t0 = System.nanoTime();
+            boolean own = owner.pid() == ProcessHandle.current().pid();
             try {
-                S3Server server = store == Store.CEPH_RGW ? CephRgw.start() : S3ServerProcess.start(store.processKind());
-                RUNNING.add(server);
+                S3Server server;
+                if (store == Store.CEPH_RGW) {
+                    server = CephRgw.start(owner.pid());
+                } else {
+                    S3ServerProcess process = S3ServerProcess.start(store.processKind());
+                    server = own ? process : process.stopWhenGone(owner.pid());
+                }
+                if (own) {
+                    RUNNING.add(server);
+                }
                 d.put("endpoint", server.endpoint().toString());
                 d.put("accessKey", server.accessKey());
                 d.put("secretKey", server.secretKey());
                 d.put("region", server.region());
                 d.put("logFile", server.logFile().toString());
                 d.put("pids", server.pids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
-                record(store + " " + server.endpoint() + " started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                d.put("owner", ownerId(owner));
+                record(store + " " + server.endpoint() + " started in " + (System.nanoTime() - t0) / 1_000_000 + " ms"
+                        + (own ? "" : " for the build (pid " + owner.pid() + ")"));
             } catch (RuntimeException e) {
                 d.put("error", String.valueOf(e.getMessage()));
                 record(store + " FAILED to start: " + e.getMessage().lines().findFirst().orElse(""));
             }
-            Map<String, String> frozen = Map.copyOf(d);
-            SERVERS.put(store, frozen);
-            return frozen;
+            return d;
+        }
+
+        /**
+         * Under Maven, one server of a store for the whole build: the surefire JVMs and the failsafe JVM each need
+         * the same servers, and each start costs seconds of CPU (S3Mock's JIT warm-up again, a Ceph cluster again).
+         * The first JVM to need it starts it under a file lock in {@code target/shared-s3-servers/} and records it
+         * there; the others find the record (same build, every process alive) and use it. The server lives until the
+         * Maven process exits. Buckets keep the JVMs apart: fixed bucket names are scoped to their JVM
+         * ({@link #jvmScoped}), every other test makes a fresh bucket.
+         */
+        private static Map<String, String> startOrJoin(Store store, ProcessHandle build) {
+            try {
+                Path dir = Files.createDirectories(targetDir().resolve("shared-s3-servers"));
+                Path record = dir.resolve(store.name() + ".properties");
+                try (FileChannel lockFile = FileChannel.open(dir.resolve(store.name() + ".lock"),
+                        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                     FileLock ignored = lockFile.lock()) {
+                    Optional<Map<String, String>> running = readRunning(record, ownerId(build));
+                    if (running.isPresent()) {
+                        record(store + " " + running.get().get("endpoint") + " shared with the build (pid "
+                                + build.pid() + ")");
+                        return running.get();
+                    }
+                    Map<String, String> d = start(store, build);
+                    if (!d.containsKey("error")) {
+                        Properties p = new Properties();
+                        p.putAll(d);
+                        Path tmp = dir.resolve(store.name() + ".properties.tmp");
+                        try (var out = Files.newOutputStream(tmp)) {
+                            p.store(out, "a shared test server of the Maven build; see SharedS3Servers");
+                        }
+                        Files.move(tmp, record, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    }
+                    return d;
+                }
+            } catch (IOException e) {
+                record(store + " cannot share with the build (" + e + "); starting one for this JVM");
+                return start(store, ProcessHandle.current());
+            }
+        }
+
+        /** The recorded server if it was started for this build and all its processes are alive. */
+        private static Optional<Map<String, String>> readRunning(Path record, String owner) throws IOException {
+            if (!Files.isRegularFile(record)) {
+                return Optional.empty();
+            }
+            Properties p = new Properties();
+            try (var in = Files.newInputStream(record)) {
+                p.load(in);
+            }
+            Map<String, String> d = new HashMap<>();
+            p.stringPropertyNames().forEach(k -> d.put(k, p.getProperty(k)));
+            boolean alive = !d.getOrDefault("pids", "").isEmpty() && java.util.Arrays.stream(d.get("pids").split(","))
+                    .allMatch(pid -> ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false));
+            return owner.equals(d.get("owner")) && alive ? Optional.of(d) : Optional.empty();
+        }
+
+        /** The Maven process this JVM descends from (surefire and failsafe fork their JVMs from it), if any. */
+        private static Optional<ProcessHandle> mavenBuild() {
+            if (Boolean.getBoolean("chutetest.servers-per-jvm")) {
+                return Optional.empty();
+            }
+            for (Optional<ProcessHandle> p = ProcessHandle.current().parent(); p.isPresent(); p = p.get().parent()) {
+                String command = p.get().info().commandLine().orElse("");
+                if (command.contains("org.codehaus.plexus.classworlds.launcher.Launcher")) {
+                    return p;
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** A process's pid and start time: a reused pid is not the same owner. */
+        private static String ownerId(ProcessHandle process) {
+            return process.pid() + "@" + process.info().startInstant().map(Instant::toString).orElse("?");
+        }
+
+        private static Path targetDir() {
+            return Path.of(System.getProperty(S3ServerProcess.SERVERS_DIR_PROPERTY, "target/s3-servers"))
+                    .toAbsolutePath().getParent();
         }
 
         private static synchronized void stopAll() {
