@@ -60,6 +60,7 @@ public final class SidecarStore {
     /** How much of a file is read to recognise (or reject) it as Chute's: the magic line and the header line. */
     public static final int HEADER_PROBE_BYTES = 16 * 1024;
     private static final int MAX_REMEMBERED_WARNINGS = 10_000;
+    private static final String TEMP_SUFFIX = ".tmp";
 
     /** What a file at a sidecar's place is. */
     public enum Trust { ABSENT, OURS, FOREIGN }
@@ -232,7 +233,9 @@ public final class SidecarStore {
         if (displaced.isEmpty()) {
             return Optional.empty();
         }
-        removeInterruptedWrites(displaced.get());
+        if (!removeInterruptedWrites(displaced.get())) {
+            return Optional.empty(); // no folder there, so no displaced checkpoint either
+        }
         Inspection there = inspect(displaced.get());
         if (there.trust() == Trust.ABSENT) {
             return Optional.empty();
@@ -262,18 +265,21 @@ public final class SidecarStore {
         }
     }
 
-    private void removeInterruptedWrites(Path sidecar) throws IOException {
+    /** Removes Chute's own leftover temp files of {@code sidecar}; false when its folder is not a directory. */
+    private boolean removeInterruptedWrites(Path sidecar) throws IOException {
         Path dir = sidecar.getParent();
         if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+            return false;
         }
+        // A plain name filter, not a glob: the name comes from the drop folder, and glob syntax in it ("[", "{")
+        // either failed the pattern (a file named "a[b" could never be loaded, so never uploaded) or widened it.
         String prefix = "." + sidecar.getFileName();
-        // a filter, not a glob: the name is the user's and may hold glob syntax ("[", "{") that a glob rejects
-        DirectoryStream.Filter<Path> interrupted = p -> {
+        DirectoryStream.Filter<Path> temps = p -> {
             String name = p.getFileName().toString();
-            return name.startsWith(prefix) && name.endsWith(".tmp");
+            return name.length() >= prefix.length() + TEMP_SUFFIX.length() && name.startsWith(prefix)
+                    && name.endsWith(TEMP_SUFFIX);
         };
-        try (var siblings = Files.newDirectoryStream(dir, interrupted)) {
+        try (var siblings = Files.newDirectoryStream(dir, temps)) {
             for (Path temp : siblings) {
                 if (isOwnTemp(temp, sidecar) || inspect(temp).trust() == Trust.OURS) {
                     Files.deleteIfExists(temp);
@@ -282,6 +288,7 @@ public final class SidecarStore {
                 }
             }
         }
+        return true;
     }
 
     /**

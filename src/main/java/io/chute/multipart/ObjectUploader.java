@@ -207,7 +207,11 @@ public final class ObjectUploader {
         long size = request.identity().sizeInBytes();
         listener.planned(new TransferListener.Plan(request.file(), request.bucket(), request.key(), null, size,
                 1, 0, 0));
-        PartDigest digest = PartDigest.of(channel, 0, size, needsMd5(request));
+        // A body that fits the digest buffer is read once and sent from memory: the bytes sent are the bytes
+        // checksummed; a larger one is read again from the file while it is sent
+        PartDigest.Whole whole = size <= PartDigest.WHOLE_BODY_MAX_BYTES
+                ? PartDigest.ofWhole(channel, (int) size, needsMd5(request)) : null;
+        PartDigest digest = whole != null ? whole.digest() : PartDigest.of(channel, 0, size, needsMd5(request));
         ensureUnchanged(request);
         PutObjectRequest put = request.options().applyTo(PutObjectRequest.builder())
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
@@ -216,7 +220,8 @@ public final class ObjectUploader {
         PutObjectResponse response = null;
         for (int attempt = 1; response == null; attempt++) {
             try (FlowControl.Permit permit = flow.sendObject(size)) {
-                response = s3.putObject(put, RequestBody.fromContentProvider(() -> body(channel, 0, size),
+                response = s3.putObject(put, RequestBody.fromContentProvider(() -> whole != null
+                        ? bandwidth.throttle(new java.io.ByteArrayInputStream(whole.bytes())) : body(channel, 0, size),
                         size, request.options().contentTypeOrDefault()));
                 permit.sent();
             } catch (S3Exception e) {

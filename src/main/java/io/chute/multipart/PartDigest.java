@@ -47,6 +47,40 @@ public record PartDigest(byte[] crc32c, byte[] md5) {
         return new PartDigest(intBytes((int) crc.getValue()), md5 == null ? null : md5.digest());
     }
 
+    /** Bodies up to this size are read once, digested, and sent from memory ({@link #ofWhole}). */
+    public static final int WHOLE_BODY_MAX_BYTES = BUFFER_BYTES;
+
+    /** A digest together with the very bytes it was computed over. */
+    public record Whole(PartDigest digest, byte[] bytes) {
+    }
+
+    /**
+     * Reads {@code length} bytes ({@code <=} {@link #WHOLE_BODY_MAX_BYTES}) from the start of the channel into one
+     * array and digests them, as {@link #of(FileChannel, long, long, boolean)} would: the caller sends exactly the
+     * bytes whose checksum it sends, with no second read of the file.
+     */
+    public static Whole ofWhole(FileChannel channel, int length, boolean withMd5) throws IOException {
+        if (length < 0 || length > WHOLE_BODY_MAX_BYTES) {
+            throw new IllegalArgumentException("length " + length + " outside 0.." + WHOLE_BODY_MAX_BYTES);
+        }
+        byte[] bytes = new byte[length];
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, buffer.position()) < 0) {
+                throw new SourceChangedException("file ended at byte " + buffer.position() + ", expected " + length);
+            }
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, length);
+        byte[] md5 = null;
+        if (withMd5) {
+            MessageDigest digest = newMd5();
+            digest.update(bytes, 0, length);
+            md5 = digest.digest();
+        }
+        return new Whole(new PartDigest(intBytes((int) crc.getValue()), md5), bytes);
+    }
+
     public String crc32cBase64() {
         return Base64.getEncoder().encodeToString(crc32c);
     }

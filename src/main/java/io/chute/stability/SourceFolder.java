@@ -25,8 +25,9 @@ import java.util.Set;
 
 /**
  * A rule's folder as the boundary of everything Chute does to a source: every stat, open, move and delete of a
- * file goes through the folder's real path one directory at a time ({@link SecureDirectoryStream}: openat and
- * unlinkat relative to a held directory, each opened with no-follow), so a directory of the drop folder replaced
+ * file goes from the folder (opened by its path, once per operation) one directory at a time
+ * ({@link SecureDirectoryStream}: openat and unlinkat relative to a held directory, each opened with no-follow),
+ * so a directory of the drop folder replaced
  * by a symbolic link to somewhere else is refused instead of followed. A final symbolic link is followed only
  * under {@code symlinks: follow-inside-root}, and then re-resolved at each use (never trusted from discovery):
  * its real target must still lie inside the folder. Open, delete and move also compare the file's identity (size,
@@ -241,7 +242,10 @@ public final class SourceFolder {
             throw new RefusedException(Refusal.OUTSIDE_ROOT, absolute + " is not inside " + folder);
         }
         Path relative = folder.relativize(absolute);
-        Path root = folder.toRealPath();
+        // The folder itself is opened by its configured path: the kernel resolves any link in it once, in the
+        // open (as toRealPath would, minus a readlink per path component on every operation); everything below
+        // it is walked one held directory at a time, following nothing.
+        Path root = folder;
         DirectoryStream<Path> top = Files.newDirectoryStream(root);
         if (!(top instanceof SecureDirectoryStream<Path> secure)) {
             top.close();

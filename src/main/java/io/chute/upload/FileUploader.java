@@ -15,6 +15,7 @@ import io.chute.multipart.ObjectProof;
 import io.chute.multipart.ObjectRequest;
 import io.chute.multipart.ObjectUploader;
 import io.chute.multipart.ResumePoint;
+import io.chute.multipart.UploadJournal;
 import io.chute.stability.FileIdentity;
 import io.chute.stability.SourceFolder;
 import io.chute.stability.StableFile;
@@ -38,6 +39,30 @@ public final class FileUploader implements Uploader {
     private static final Logger LOG = Logger.getLogger(FileUploader.class);
     /** Alternative keys tried for on-conflict: suffix before the file is quarantined. */
     private static final int MAX_SUFFIX = 100;
+
+    /** The journal of a file the engine stores with one PutObject; a multipart upload must never reach it. */
+    private static final UploadJournal PUT_ONLY = new UploadJournal() {
+        @Override
+        public void creating(String bucket, String key) {
+            throw new IllegalStateException("a multipart upload of bucket=" + bucket + " key=" + key
+                    + " was started without a checkpoint");
+        }
+
+        @Override
+        public void started(MultipartSession session) {
+            throw new IllegalStateException("a multipart upload was started without a checkpoint");
+        }
+
+        @Override
+        public void resumed(MultipartSession session, java.util.Collection<io.chute.multipart.CompletedPart> confirmed) {
+            throw new IllegalStateException("a multipart upload was resumed without a checkpoint");
+        }
+
+        @Override
+        public void partCompleted(io.chute.multipart.CompletedPart part) {
+            throw new IllegalStateException("a part was sent without a checkpoint");
+        }
+    };
 
     private final ObjectUploader engine;
     private final SidecarStore sidecars;
@@ -227,6 +252,10 @@ public final class FileUploader implements Uploader {
     private UploadOutcome upload(StableFile file, ObjectRequest request, String sample, Optional<Checkpoint> checkpoint,
                                  Optional<ResumePoint> resume) throws IOException, InterruptedException {
         FileIdentity now = request.identity();
+        if (resume.isEmpty() && !engine.usesMultipart(now.sizeInBytes())) {
+            // one PutObject: no multipart upload, so nothing to checkpoint or enter in the ledger
+            return new UploadOutcome.Completed(engine.upload(request, PUT_ONLY, resume), false);
+        }
         try (SidecarStore.Journal sidecar = sidecars.journal(file.path(), s -> header(s, now, sample, checkpoint))) {
             LedgeredJournal journal = new LedgeredJournal(ledger, sidecar, endpointId, file.path(),
                     checkpoint.map(c -> refOf(c.header().uploadId())).orElse(null),

@@ -70,6 +70,22 @@ class SidecarStoreTest {
         assertThat(users).hasContent("a user's notes");
     }
 
+    /** The file's name is matched literally: glob syntax in it made the temp-file lookup throw or widen. */
+    @Test
+    void load_ofAFileWhoseNameHoldsGlobSyntax_findsOnlyItsOwnTemps() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        for (String name : new String[] {"a[b.bin", "c{d.bin", "e*.bin", "f?.bin", "g\\h.bin"}) {
+            Path file = Files.createFile(tmp.resolve(name));
+            Path ours = Files.createFile(store.newTempFor(store.sidecarOf(file)));
+            assertThat(store.load(file)).as(name).isEmpty();
+            assertThat(ours).as(name).doesNotExist();
+        }
+        Path other = Files.createFile(tmp.resolve("eX.bin"));
+        Path othersTemp = Files.createFile(store.newTempFor(store.sidecarOf(other)));
+        assertThat(store.load(tmp.resolve("e*.bin"))).isEmpty();
+        assertThat(othersTemp).as("e*.bin is not a pattern for eX.bin's temps").exists();
+    }
+
     /** CrashRecoveryIT caught this one: another thread's crash point halted the JVM right after createFile. */
     @Test
     void load_removesAnEmptyTempFileThatAKillLeftBeforeAByteWasWritten_recognisedByItsSignedName() throws Exception {

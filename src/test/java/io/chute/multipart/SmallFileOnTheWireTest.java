@@ -69,4 +69,25 @@ class SmallFileOnTheWireTest {
             assertThat(r.bodyBytes()).isEqualTo(content.length);
         });
     }
+
+    @Test
+    void aPutObjectBodyAboveTheInMemoryLimit_isReadFromTheFile_andStillOneRequestWithItsChecksum() throws Exception {
+        byte[] content = new byte[PartDigest.WHOLE_BODY_MAX_BYTES * 4 + 17];
+        new Random(5).nextBytes(content);
+        Path file = Files.write(tmp.resolve("medium.bin"), content);
+        ObjectUploader uploader = new ObjectUploader(s3, parts, 16L << 20, 0, 10_000, true, TransferListener.NONE);
+        uploader.trustPutChecksums("bucket");
+
+        uploader.upload(new ObjectRequest(file, FileIdentity.of(file), "bucket", "medium.bin",
+                ObjectOptions.DEFAULTS), UploadJournal.NONE, Optional.empty());
+
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(content);
+        String expected = java.util.Base64.getEncoder().encodeToString(PartDigest.intBytes((int) crc.getValue()));
+        assertThat(server.requests()).singleElement().satisfies(r -> {
+            assertThat(r.method()).isEqualTo("PUT");
+            assertThat(r.headers()).containsEntry("x-amz-checksum-crc32c", expected);
+            assertThat(r.bodyBytes()).isEqualTo(content.length);
+        });
+    }
 }
