@@ -5,7 +5,7 @@ Usage: report.py WORK WAN_WORK
 Reads WORK/samples.tsv (case profile tool run seconds bytes peak_rss_kib cpu_s), WORK/server-cpu.tsv,
 WORK/assembly.tsv, WORK/notes.txt, WAN_WORK/profiles.tsv (profile rtt_ms rate), WAN_WORK/windows.tsv (case profile
 tool run t0 t1 key-fragment) and WAN_WORK/events-<profile>.log (WanProxy --events). A run's requests are those
-whose decoded target contains its key fragment (e.g. `chute/small-2/` or `rclone-tuned/file-wan-1.bin`), so the
+whose decoded target contains its key fragment (e.g. `chute/small-rtt40-2/` or `rclone-tuned/file-wan-rtt80-1.bin`), so the
 daemon's periodic HeadBucket and the bench's own checks (which bypass the proxy anyway) are not counted.
 """
 import collections

@@ -84,10 +84,12 @@ run_one() { # case profile tool run
   sc0=$(proc_cpu "${SERVER_PID[$p]}"); sw0=$(server_wbytes "${SERVER_PID[$p]}")
   rm -f "$WORK/window.txt"
   case "$c/$tool" in
-    small/chute) res=$(chute_small_drop "$p" "$run"); frag="chute/small-$run/" ;;
-    small/*) res=$(peer_small "$p" "$tool" "$run"); frag="$tool/small-$run/" ;;
-    one/chute) res=$(chute_drop "$p" "$WAN_FILE" "file-wan-$run.bin"); frag="chute/file-wan-$run.bin" ;;
-    one/*) res=$(peer_upload "$p" "$tool" "$WAN_FILE" "$tool/file-wan-$run.bin"); frag="$tool/file-wan-$run.bin" ;;
+    # every key names the profile: the objects stay (KEEP_OBJECTS), and rclone skips a file whose object already
+    # exists with its size and mtime, so a prefix reused by the next profile made rclone's later runs no-ops
+    small/chute) res=$(chute_small_drop "$p" "$p-$run"); frag="chute/small-$p-$run/" ;;
+    small/*) res=$(peer_small "$p" "$tool" "$p-$run"); frag="$tool/small-$p-$run/" ;;
+    one/chute) res=$(chute_drop "$p" "$WAN_FILE" "file-wan-$p-$run.bin"); frag="chute/file-wan-$p-$run.bin" ;;
+    one/*) res=$(peer_upload "$p" "$tool" "$WAN_FILE" "$tool/file-wan-$p-$run.bin"); frag="$tool/file-wan-$p-$run.bin" ;;
   esac
   [ "$c" = small ] && bytes=$((SMALL_N * SMALL_BYTES)) || bytes=$FILE_BYTES
   server_cpu "$c" "$p" "$tool" "$sc0" "$sw0"
