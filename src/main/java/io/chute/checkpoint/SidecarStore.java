@@ -281,7 +281,7 @@ public final class SidecarStore {
         };
         try (var siblings = Files.newDirectoryStream(dir, temps)) {
             for (Path temp : siblings) {
-                if (isOwnTemp(temp, sidecar) || inspect(temp).trust() == Trust.OURS) {
+                if (isOwnTemp(temp, sidecar) || (isLegacyTemp(temp, sidecar) && inspect(temp).trust() == Trust.OURS)) {
                     Files.deleteIfExists(temp);
                 } else {
                     LOG.debugf("%s looks like an interrupted sidecar write but is not Chute's; left alone", temp);
@@ -317,10 +317,24 @@ public final class SidecarStore {
                 && Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS);
     }
 
+    /**
+     * A temp file of the form writes used before the tag ({@code .<sidecar><digits>.tmp}); only its content can
+     * prove it Chute's. The exact shape matters: the prefix alone also matches the temp files of another file
+     * whose name extends this one ({@code a} and {@code a.upload_state.x}), which may be being written right now.
+     */
+    private static boolean isLegacyTemp(Path temp, Path sidecar) {
+        String candidate = temp.getFileName().toString();
+        String prefix = "." + sidecar.getFileName();
+        return candidate.startsWith(prefix) && candidate.endsWith(TEMP_SUFFIX)
+                && candidate.length() > prefix.length() + TEMP_SUFFIX.length()
+                && candidate.substring(prefix.length(), candidate.length() - TEMP_SUFFIX.length()).chars()
+                .allMatch(c -> c >= '0' && c <= '9');
+    }
+
     /** The sidecar name whose write {@code path} is an interrupted temp file of (Chute's own, by its tag). */
     private Optional<String> interruptedWriteOf(Path path) {
         String name = path.getFileName().toString();
-        int end = name.indexOf(CandidateFilter.SIDECAR_SUFFIX + ".");
+        int end = name.lastIndexOf(CandidateFilter.SIDECAR_SUFFIX + "."); // the file's own name may hold the suffix
         if (!name.startsWith(".") || !name.endsWith(".tmp") || end < 0) {
             return Optional.empty();
         }

@@ -125,6 +125,23 @@ class SidecarStoreTest {
         assertThat(interrupted).doesNotExist();
     }
 
+    /** A name that extends another's ("a" and "a.upload_state.x") must not have its temp files taken for a's. */
+    @Test
+    void load_neverRemovesTheTempFileOfAnotherFileWhoseNameExtendsThisOne() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
+        Path a = Files.createFile(tmp.resolve("a"));
+        Path longer = tmp.resolve("a.upload_state.x");
+        Path tagged = Files.createFile(store.newTempFor(store.sidecarOf(longer)));
+        Path legacyShaped = Files.write(tmp.resolve(".a.upload_state.x.upload_state123.tmp"),
+                new SidecarCodec(KEY).encodeHeader(HEADER));
+        assertThat(store.load(a)).isEmpty();
+        assertThat(tagged).as("being written for a.upload_state.x, perhaps right now").exists();
+        assertThat(legacyShaped).exists();
+        assertThat(store.filesWithoutSource(tmp, false)).as("its own file is gone").contains(longer);
+        assertThat(store.load(longer)).isEmpty();
+        assertThat(tagged).doesNotExist();
+    }
+
     @Test
     void aJournal_leavesNoTempFileBehind() throws Exception {
         SidecarStore store = new SidecarStore(KEY, Clock.systemUTC());
