@@ -3,9 +3,7 @@ package io.chute.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chute.checkpoint.UploadLedger;
-import io.chute.config.ChuteConfig;
 import io.chute.engine.UploadEngine;
-import io.chute.multipart.PartPlan;
 import io.chute.multipart.TransferListener;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -16,7 +14,6 @@ import picocli.CommandLine.Parameters;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -48,8 +45,8 @@ import java.util.concurrent.Callable;
 @Command(name = "presign", mixinStandardHelpOptions = true,
         description = "Presigned URLs for clients without credentials: get, put, and multipart uploads "
                 + "(multipart, then complete).",
-        subcommands = {PresignCommand.Get.class, PresignCommand.Put.class, PresignCommand.Multipart.class,
-                PresignCommand.Complete.class})
+        subcommands = {PresignCommand.Get.class, PresignCommand.Put.class, PresignMultipart.class,
+                PresignPart.class, PresignCommand.Complete.class})
 final class PresignCommand implements Callable<Integer> {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -64,7 +61,7 @@ final class PresignCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name one of: get, put, multipart, complete");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name one of: get, put, multipart, part, complete");
     }
 
     static UploadEngine engine() throws IOException {
@@ -133,15 +130,21 @@ final class PresignCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             S3Uri object = objectOf(target, spec);
             try (UploadEngine engine = engine(); S3Presigner presigner = engine.presigner()) {
-                String url = presigner.presignPutObject(r -> r.signatureDuration(expires)
-                        .putObjectRequest(p -> p.bucket(object.bucket()).key(object.key()).contentType(contentType)))
-                        .url().toString();
-                return printUrl("PUT", url, expires, json);
+                var presigned = presigner.presignPutObject(r -> r.signatureDuration(expires)
+                        .putObjectRequest(p -> p.bucket(object.bucket()).key(object.key()).contentType(contentType)));
+                return printUrl("PUT", presigned.url().toString(), expires, headersToSend(presigned.signedHeaders()),
+                        json);
             }
         }
     }
 
     static int printUrl(String method, String url, Duration expires, boolean json) throws IOException {
+        return printUrl(method, url, expires, Map.of(), json);
+    }
+
+    /** The URL alone, or with --json {method, url, expires, headers}: the headers the client must send with it. */
+    static int printUrl(String method, String url, Duration expires, Map<String, String> headers, boolean json)
+            throws IOException {
         if (!json) {
             System.out.println(url);
             return 0;
@@ -150,8 +153,23 @@ final class PresignCommand implements Callable<Integer> {
         out.put("method", method);
         out.put("url", url);
         out.put("expires", Instant.now().plus(expires).toString());
+        out.put("headers", headers);
         printJson(out);
         return 0;
+    }
+
+    /**
+     * The headers signed into a presigned request that the client itself must send with exactly these values:
+     * all but {@code host}, which every HTTP client sends from the URL.
+     */
+    static Map<String, String> headersToSend(Map<String, List<String>> signedHeaders) {
+        Map<String, String> headers = new java.util.TreeMap<>();
+        signedHeaders.forEach((name, values) -> {
+            if (!"host".equalsIgnoreCase(name)) {
+                headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values));
+            }
+        });
+        return headers;
     }
 
     /** Sizes as Chute's configuration writes them: {@code 5242880}, {@code 5M} (MiB), {@code 1G}. */
@@ -167,105 +185,6 @@ final class PresignCommand implements Callable<Integer> {
                 return bytes;
             } catch (RuntimeException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a size like 1048576, 5M or 2G");
-            }
-        }
-    }
-
-    @RegisterForReflection
-    @Command(name = "multipart", mixinStandardHelpOptions = true,
-            description = {
-                    "Creates a multipart upload and prints, as JSON, one presigned PUT URL per part:",
-                    "  {bucket, key, uploadId, size, partSize, expires, ledgerExpires, checksumAlgorithm, "
-                            + "requiredHeaders, verification, parts: [{partNumber, url, offset, length}]}",
-                    "The client PUTs bytes [offset, offset+length) of its file to each part's URL with no extra "
-                            + "headers. No checksum is signed into the URLs (checksumAlgorithm is null): integrity is "
-                            + "checked by 'chute presign complete' (part sizes, object size, and the SHA-256 with "
-                            + "--expect-sha256, read back from S3).",
-                    "The upload is recorded in this installation's ledger, so 'chute uploads list' marks it ours and "
-                            + "the janitor aborts it once --ledger-expires has passed (not before)."})
-    static final class Multipart implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "s3://BUCKET/KEY", converter = S3Uri.Converter.class)
-        S3Uri target;
-        @Option(names = "--size", required = true, paramLabel = "BYTES", converter = SizeConverter.class,
-                description = "Size of the object the client will upload.")
-        long size;
-        @Option(names = "--part-size", paramLabel = "SIZE", converter = SizeConverter.class,
-                description = "Part size, e.g. 8M (default: chute.upload.part-size, raised to fit chute.s3.max-parts;"
-                        + " at least 5 MiB).")
-        Long partSize;
-        @Option(names = "--expires", defaultValue = "1h", paramLabel = "DURATION",
-                converter = CleanupCommand.AgeConverter.class,
-                description = "How long the part URLs are valid (default: ${DEFAULT-VALUE}; at most 7d).")
-        Duration expires;
-        @Option(names = "--ledger-expires", paramLabel = "DURATION", converter = CleanupCommand.AgeConverter.class,
-                description = "How long the janitor leaves the open upload alone (default: --expires).")
-        Duration ledgerExpires;
-        @Option(names = "--content-type", paramLabel = "TYPE", description = "Content-Type of the object.")
-        String contentType;
-        @Option(names = "--storage-class", paramLabel = "CLASS", description = "Storage class, e.g. STANDARD_IA.")
-        String storageClass;
-        @Option(names = "--sse", paramLabel = "ALGORITHM", description = "Server-side encryption: AES256 or aws:kms.")
-        String sse;
-        @Option(names = "--sse-kms-key-id", paramLabel = "KEY", description = "KMS key for --sse aws:kms.")
-        String kmsKeyId;
-        @Option(names = "--metadata", paramLabel = "NAME=VALUE", description = "User metadata (x-amz-meta-NAME); repeatable.")
-        Map<String, String> metadata = new LinkedHashMap<>();
-
-        @Override
-        public Integer call() throws Exception {
-            S3Uri object = objectOf(target, spec);
-            ChuteConfig config = ChuteCommand.config();
-            long configured = partSize != null ? partSize
-                    : config.upload().partSize().map(m -> m.asLongValue()).orElse(0L);
-            PartPlan plan;
-            try {
-                plan = PartPlan.of(size, configured, config.s3().maxParts());
-            } catch (IllegalArgumentException tooBig) {
-                throw new CliFailure(tooBig.getMessage(), 2);
-            }
-            Duration protectedFor = ledgerExpires != null ? ledgerExpires : expires;
-            try (UploadEngine engine = engine(); S3Presigner presigner = engine.presigner()) {
-                CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
-                        .bucket(object.bucket()).key(object.key()).contentType(contentType)
-                        .storageClass(storageClass).serverSideEncryption(sse).ssekmsKeyId(kmsKeyId);
-                if (!metadata.isEmpty()) {
-                    create.metadata(metadata);
-                }
-                String uploadId = engine.s3().createMultipartUpload(create.build()).uploadId();
-                Instant now = Instant.now();
-                engine.ledger().presigned(engine.endpointId(), object.bucket(), object.key(), uploadId,
-                        now.plus(protectedFor));
-                List<Map<String, Object>> parts = new ArrayList<>();
-                for (int n = 1; n <= plan.partCount(); n++) {
-                    int partNumber = n;
-                    String url = presigner.presignUploadPart(r -> r.signatureDuration(expires)
-                            .uploadPartRequest(u -> u.bucket(object.bucket()).key(object.key()).uploadId(uploadId)
-                                    .partNumber(partNumber))).url().toString();
-                    Map<String, Object> part = new LinkedHashMap<>();
-                    part.put("partNumber", partNumber);
-                    part.put("url", url);
-                    part.put("offset", plan.offsetOf(partNumber));
-                    part.put("length", plan.lengthOf(partNumber));
-                    parts.add(part);
-                }
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("bucket", object.bucket());
-                out.put("key", object.key());
-                out.put("uploadId", uploadId);
-                out.put("size", size);
-                out.put("partSize", plan.partSizeInBytes());
-                out.put("expires", now.plus(expires).toString());
-                out.put("ledgerExpires", now.plus(protectedFor).toString());
-                out.put("checksumAlgorithm", null);
-                out.put("requiredHeaders", Map.of());
-                out.put("verification", "no checksum is signed into the part URLs; run chute presign complete "
-                        + object + " --upload-id " + uploadId + " --expect-size " + size
-                        + " [--expect-sha256 HEX] to check part sizes, object size and SHA-256");
-                out.put("parts", parts);
-                printJson(out);
-                return 0;
             }
         }
     }
@@ -321,8 +240,7 @@ final class PresignCommand implements Callable<Integer> {
                     throw new CliFailure(object + " upload " + uploadId + ": the parts hold " + stored
                             + " bytes, not " + expectSize + "; the upload stays open", EXIT_PARTS_MISSING);
                 }
-                List<CompletedPart> completed = parts.stream()
-                        .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.eTag()).build()).toList();
+                List<CompletedPart> completed = parts.stream().map(PartChecksums::completed).toList();
                 String etag;
                 try {
                     etag = s3.completeMultipartUpload(r -> r.bucket(object.bucket()).key(object.key())

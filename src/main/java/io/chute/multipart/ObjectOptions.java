@@ -69,7 +69,8 @@ public record ObjectOptions(
         return put;
     }
 
-    CreateMultipartUploadRequest.Builder applyTo(CreateMultipartUploadRequest.Builder create) {
+    /** The options as headers of a CreateMultipartUpload (also one whose parts a presigned client sends). */
+    public CreateMultipartUploadRequest.Builder applyTo(CreateMultipartUploadRequest.Builder create) {
         create.storageClass(storageClass).serverSideEncryption(serverSideEncryption).ssekmsKeyId(kmsKeyId)
                 .contentType(contentTypeOrDefault()).cacheControl(cacheControl)
                 .acl(acl).expectedBucketOwner(expectedBucketOwner);

@@ -19,7 +19,7 @@ import java.util.Map;
  * Turns a rule's target options into the {@link ObjectOptions} of one file: metadata placeholders expanded,
  * content type detected from the file name unless the rule fixes one, SSE spelled as S3 expects.
  */
-final class ObjectTargets {
+public final class ObjectTargets {
 
     /** Common names the JDK's table ({@link URLConnection#guessContentTypeFromName}) does not know. */
     private static final Map<String, String> EXTRA_TYPES = Map.of(
@@ -64,6 +64,16 @@ final class ObjectTargets {
                 t.acl().orElse(null),
                 t.expectedBucketOwner().orElse(null),
                 t.overwrite());
+    }
+
+    /**
+     * The options a rule gives an object that no file of its folder backs ({@code chute presign multipart --rule}):
+     * as {@link #options} for a file named like the key's last segment, found now on this host (so {@code {name}},
+     * {@code {ext}} and the time placeholders expand; {@code {path}} is that name), overwrite as the rule says.
+     */
+    public static ObjectOptions forKey(DropRule rule, String key) throws InvalidKeyException {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        return options(rule, Path.of(name.isEmpty() ? "object" : name), Instant.now(), ObjectKeyResolver.localHostname());
     }
 
     /** The file name a probe write's metadata placeholders are expanded for ({name}, {path}, {ext}, ...). */

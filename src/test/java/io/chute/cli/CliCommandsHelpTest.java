@@ -33,11 +33,14 @@ class CliCommandsHelpTest {
 
     @Test
     void help_ofEveryNewCommand_namesItsOptions_andExitStatuses() {
-        assertThat(usage("presign")).contains("get", "put", "multipart", "complete");
+        assertThat(usage("presign")).contains("get", "put", "multipart", "part", "complete");
         assertThat(usage("presign", "get")).contains("--expires", "--json", "s3://BUCKET/KEY");
         assertThat(usage("presign", "put")).contains("--expires", "--content-type");
         assertThat(usage("presign", "multipart")).contains("--size", "--part-size", "--expires", "--ledger-expires",
-                "--content-type", "--storage-class", "--sse", "--metadata", "No checksum is signed");
+                "--content-type", "--storage-class", "--sse", "--metadata", "--rule", "--checksum-algorithm",
+                "--part-checksums", "no checksum is signed", "x-amz-checksum-ALG");
+        assertThat(usage("presign", "part")).contains("--upload-id", "--part-number", "--checksum-algorithm",
+                "--checksum", "--expires", "--json");
         assertThat(usage("presign", "complete")).contains("--upload-id", "--expect-size", "--expect-sha256",
                 "3 parts missing", "4 completed but");
         assertThat(usage("uploads", "list")).contains("--json", "ours");

@@ -155,6 +155,172 @@ class PresignIT {
         }
     }
 
+    /**
+     * The URL was signed before the process printed it; wait for positive evidence of the clock, not a guess:
+     * two seconds past the signing time plus its validity.
+     */
+    private static void waitUntilExpired(String url, int validSeconds) throws InterruptedException {
+        String amzDate = URI.create(url).getQuery().replaceAll(".*X-Amz-Date=([0-9TZ]+).*", "$1");
+        java.time.Instant signed = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssX")
+                .parse(amzDate, java.time.Instant::from);
+        while (java.time.Instant.now().isBefore(signed.plusSeconds(validSeconds + 2))) {
+            Thread.sleep(100);
+        }
+    }
+
+    private static String crc32c(byte[] bytes) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes);
+        return java.util.Base64.getEncoder().encodeToString(
+                java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    private static HttpResponse<String> put(JsonNode signed, byte[] body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(signed.get("url").asText()))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofMinutes(1));
+        signed.get("headers").fields().forEachRemaining(h -> request.header(h.getKey(), h.getValue().asText()));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void presignMultipart_withSignedPartChecksums_partsSentWithTheirHeaderAreStored_andCorruptBytesAreRefused(Kind kind)
+            throws Exception {
+        S3Server s3 = SharedS3Servers.get(kind);
+        String bucket = SharedS3Servers.freshBucket(s3, "presign");
+        Path config = config(s3);
+        Path file = tmp.resolve("client/eleven.bin");
+        long size = 11 * MIB + 7;
+        String sha = Files2.writeRandom(file, size, 9);
+        String target = "s3://" + bucket + "/direct/eleven.bin";
+        // The client computes its parts' checksums and hands them to the trusted side
+        StringBuilder sums = new StringBuilder("# CRC32C of each 5 MiB part\n");
+        for (long offset = 0; offset < size; offset += 5 * MIB) {
+            sums.append(crc32c(slice(file, offset, Math.min(5 * MIB, size - offset)))).append('\n');
+        }
+        Path checksums = Files.writeString(tmp.resolve("client/eleven.crc32c"), sums);
+
+        CliProcess multipart = chute(config, "presign", "multipart", target, "--size", Long.toString(size),
+                "--checksum-algorithm", "CRC32C", "--part-checksums", checksums.toString());
+        assertThat(multipart.exitValue()).as(multipart.transcript()).isZero();
+        JsonNode plan = JSON.readTree(multipart.stdout());
+        assertThat(plan.get("checksumAlgorithm").asText()).isEqualTo("CRC32C");
+        assertThat(plan.get("requiredHeaders").toString()).isEqualTo("[\"x-amz-checksum-crc32c\"]");
+        assertThat(plan.get("parts")).hasSize(3);
+        JsonNode second = plan.get("parts").get(1);
+        byte[] secondBytes = slice(file, second.get("offset").asLong(), second.get("length").asLong());
+        assertThat(second.get("headers").get("x-amz-checksum-crc32c").asText()).isEqualTo(crc32c(secondBytes));
+
+        byte[] corrupted = secondBytes.clone();
+        corrupted[12345] ^= 0x20;
+        HttpResponse<String> refused = put(second, corrupted);
+        assertThat(refused.statusCode()).as("a part whose bytes fail its signed CRC32C: %s", refused.body())
+                .isEqualTo(400);
+        if (kind == Kind.S3PROXY) {
+            // a small body: S3Proxy refuses a bad signature before it reads the body and closes the connection,
+            // which a 5 MiB body still being written would see as a broken response instead of the 403
+            HttpResponse<String> unsigned = put(second.get("url").asText(), new byte[1024]);
+            assertThat(unsigned.statusCode()).as("the signed header left out: %s", unsigned.body()).isEqualTo(403);
+        }
+        for (JsonNode part : plan.get("parts")) {
+            HttpResponse<String> r = put(part, slice(file, part.get("offset").asLong(), part.get("length").asLong()));
+            assertThat(r.statusCode()).as("PUT part %s: %s", part.get("partNumber"), r.body()).isEqualTo(200);
+        }
+
+        CliProcess complete = chute(config, "presign", "complete", target, "--upload-id",
+                plan.get("uploadId").asText(), "--expect-size", Long.toString(size), "--expect-sha256", sha, "--json");
+        assertThat(complete.exitValue()).as(complete.transcript()).isZero();
+        assertThat(JSON.readTree(complete.stdout()).get("verifiedBy").asText()).isEqualTo("size and sha256");
+        try (S3Client client = s3.newClient()) {
+            assertThat(Files2.sha256(client.getObject(b -> b.bucket(bucket).key("direct/eleven.bin")))).isEqualTo(sha);
+        }
+    }
+
+    @Test
+    void presignPart_signsEachPartWhenTheClientHasItsChecksum_andSignsAgainAfterAUrlExpired() throws Exception {
+        S3Server s3 = SharedS3Servers.get(Kind.S3PROXY);
+        String bucket = SharedS3Servers.freshBucket(s3, "presign");
+        Path config = config(s3);
+        Path file = tmp.resolve("client/six.bin");
+        long size = 6 * MIB;
+        String sha = Files2.writeRandom(file, size, 10);
+        String target = "s3://" + bucket + "/six.bin";
+        CliProcess multipart = chute(config, "presign", "multipart", target, "--size", Long.toString(size),
+                "--checksum-algorithm", "crc32c");
+        assertThat(multipart.exitValue()).as(multipart.transcript()).isZero();
+        JsonNode plan = JSON.readTree(multipart.stdout());
+        String uploadId = plan.get("uploadId").asText();
+        assertThat(plan.get("parts")).allSatisfy(p -> assertThat(p.has("url")).as("no URL before a checksum").isFalse());
+        assertThat(plan.get("verification").asText()).contains("chute presign part " + target);
+
+        for (JsonNode part : plan.get("parts")) {
+            byte[] bytes = slice(file, part.get("offset").asLong(), part.get("length").asLong());
+            String n = part.get("partNumber").asText();
+            CliProcess sign = chute(config, "presign", "part", target, "--upload-id", uploadId, "--part-number", n,
+                    "--checksum-algorithm", "CRC32C", "--checksum", crc32c(bytes), "--json",
+                    "--expires", n.equals("1") ? "1s" : "10m");
+            assertThat(sign.exitValue()).as(sign.transcript()).isZero();
+            JsonNode url = JSON.readTree(sign.stdout());
+            assertThat(url.get("headers").get("x-amz-checksum-crc32c").asText()).isEqualTo(crc32c(bytes));
+            if (n.equals("1")) { // the client was too slow: its URL expired; the trusted side signs part 1 again
+                waitUntilExpired(url.get("url").asText(), 1);
+                assertThat(put(url, new byte[1024]).statusCode()).as("an expired part URL").isEqualTo(403);
+                sign = chute(config, "presign", "part", target, "--upload-id", uploadId, "--part-number", n,
+                        "--checksum-algorithm", "CRC32C", "--checksum", crc32c(bytes), "--json");
+                url = JSON.readTree(sign.stdout());
+            }
+            HttpResponse<String> r = put(url, bytes);
+            assertThat(r.statusCode()).as("PUT part %s: %s", n, r.body()).isEqualTo(200);
+        }
+
+        CliProcess complete = chute(config, "presign", "complete", target, "--upload-id", uploadId,
+                "--expect-size", Long.toString(size), "--expect-sha256", sha);
+        assertThat(complete.exitValue()).as(complete.transcript()).isZero();
+        assertThat(complete.stdout()).contains("2 parts, " + size + " bytes, size and SHA-256 verified");
+    }
+
+    @Test
+    void presignMultipart_withARule_appliesTheRulesObjectOptions_flagsOverridingThem_andNamesAnUnknownRule()
+            throws Exception {
+        S3Server s3 = SharedS3Servers.get(Kind.S3MOCK);
+        String bucket = SharedS3Servers.freshBucket(s3, "presign");
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Path config = Files.writeString(tmp.resolve("rules.yaml"), Files.readString(config(s3)) + """
+                  rules:
+                    - name: archive
+                      path: %s
+                      bucket: %s
+                      storage-class: STANDARD_IA
+                      content-type: application/x-archive
+                      cache-control: no-store
+                      metadata:
+                        origin: "{name}"
+                        team: lab
+                """.formatted(inbox, bucket));
+        String target = "s3://" + bucket + "/direct/run-7.tar";
+
+        CliProcess unknown = chute(config, "presign", "multipart", target, "--size", "6M", "--rule", "archiv");
+        assertThat(unknown.exitValue()).isEqualTo(2);
+        assertThat(unknown.stderr()).contains("--rule 'archiv' is not a rule of the configuration; its rules: archive");
+
+        CliProcess multipart = chute(config, "presign", "multipart", target, "--size", Long.toString(5 * MIB),
+                "--rule", "archive", "--metadata", "team=imaging");
+        assertThat(multipart.exitValue()).as(multipart.transcript()).isZero();
+        JsonNode plan = JSON.readTree(multipart.stdout());
+        assertThat(put(plan.get("parts").get(0), new byte[(int) (5 * MIB)]).statusCode()).isEqualTo(200);
+        CliProcess complete = chute(config, "presign", "complete", target, "--upload-id",
+                plan.get("uploadId").asText(), "--expect-size", Long.toString(5 * MIB));
+        assertThat(complete.exitValue()).as(complete.transcript()).isZero();
+
+        try (S3Client client = s3.newClient()) {
+            var head = client.headObject(b -> b.bucket(bucket).key("direct/run-7.tar"));
+            assertThat(head.storageClassAsString()).isEqualTo("STANDARD_IA");
+            assertThat(head.contentType()).isEqualTo("application/x-archive");
+            assertThat(head.cacheControl()).isEqualTo("no-store");
+            assertThat(head.metadata()).containsEntry("origin", "run-7.tar").containsEntry("team", "imaging");
+        }
+    }
+
     @Test
     void presignMultipart_aPartPutAfterItsUrlExpired_isRefusedByS3Proxy() throws Exception {
         S3Server s3 = SharedS3Servers.get(Kind.S3PROXY);
@@ -165,14 +331,7 @@ class PresignIT {
                 "--expires", "1s", "--ledger-expires", "1h");
         assertThat(multipart.exitValue()).as(multipart.transcript()).isZero();
         JsonNode part = JSON.readTree(multipart.stdout()).get("parts").get(0);
-        // The URL was signed before the process printed it; by now more than its one second has passed, but
-        // wait for positive evidence of the clock, not a guess: a fresh second after the signing time.
-        String amzDate = URI.create(part.get("url").asText()).getQuery().replaceAll(".*X-Amz-Date=([0-9TZ]+).*", "$1");
-        java.time.Instant signed = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssX")
-                .parse(amzDate, java.time.Instant::from);
-        while (java.time.Instant.now().isBefore(signed.plusSeconds(3))) {
-            Thread.sleep(100);
-        }
+        waitUntilExpired(part.get("url").asText(), 1);
 
         // A small body: S3Proxy refuses an expired URL before it reads the body and closes the connection, which a
         // 5 MiB body still being written would see as a broken response instead of the 403.
