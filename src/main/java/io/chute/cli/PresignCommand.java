@@ -44,7 +44,7 @@ import java.util.concurrent.Callable;
 @RegisterForReflection // picocli reads its annotations reflectively, also in a native image
 @Command(name = "presign", mixinStandardHelpOptions = true,
         description = "Presigned URLs for clients without credentials: get, put, and multipart uploads "
-                + "(multipart, then complete).",
+                + "(multipart, part when a URL is needed later, then complete).",
         subcommands = {PresignCommand.Get.class, PresignCommand.Put.class, PresignMultipart.class,
                 PresignPart.class, PresignCommand.Complete.class})
 final class PresignCommand implements Callable<Integer> {
