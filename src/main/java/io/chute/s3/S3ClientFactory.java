@@ -16,6 +16,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.time.Duration;
@@ -78,6 +79,8 @@ public final class S3ClientFactory {
                 .region(Region.of(settings.region()))
                 .credentialsProvider(new ReportingCredentialsProvider(credentials(settings), onCredentialFailure))
                 .forcePathStyle(settings.pathStyle())
+                // The endpoint rules once per bucket instead of twice per request (see CachingEndpointProvider)
+                .endpointProvider(new CachingEndpointProvider(S3EndpointProvider.defaultProvider()))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         settings.endpoint().ifPresent(builder::endpointOverride);
