@@ -14,6 +14,8 @@ BUCKET=bench
 KEY_ID=bench-key
 SECRET=bench-secret-key
 # Production JVM flags: read from deploy/systemd/chute.service ExecStart (between the java binary and -Dquarkus...).
+# The unit's Environment= lines (MALLOC_ARENA_MAX) apply to every Chute the bench starts, as under systemd.
+read -r -a CHUTE_UNIT_ENV <<< "$(sed -n 's/^Environment=//p' "$REPO/deploy/systemd/chute.service" | tr '\n' ' ')"
 read -r -a CHUTE_JVM_FLAGS <<< "$(sed -n 's/^ExecStart=[^ ]*java \(.*\) -Dquarkus.*/\1/p' "$REPO/deploy/systemd/chute.service")"
 [ "${#CHUTE_JVM_FLAGS[@]}" -gt 0 ] || { echo "no JVM flags found in deploy/systemd/chute.service ExecStart" >&2; exit 1; }
 
@@ -231,7 +233,7 @@ EOF
   [ "${JFR:-0}" = 1 ] && jfr=("-XX:StartFlightRecording=filename=$dir/chute.jfr,settings=profile,dumponexit=true")
   CHUTE_LOG[$s]="$dir/chute.log"
   # ObjectUploader's DEBUG lines are per multipart upload only (created; completed, with the store's assembly time)
-  (cd "$dir" && exec java "${CHUTE_JVM_FLAGS[@]}" "${jfr[@]}" ${CHUTE_EXTRA_OPTS:-} \
+  (cd "$dir" && exec env "${CHUTE_UNIT_ENV[@]}" java "${CHUTE_JVM_FLAGS[@]}" "${jfr[@]}" ${CHUTE_EXTRA_OPTS:-} \
       '-Dquarkus.log.category."io.chute.multipart.ObjectUploader".level=DEBUG' \
       -Dquarkus.config.locations="$dir/chute.yaml" -Dquarkus.management.port="$mport" \
       -Dquarkus.management.host=127.0.0.1 -jar "$JAR" > "$dir/chute.log" 2>&1) &

@@ -208,6 +208,16 @@ class DeployFilesTest {
     }
 
     @Test
+    void theUnitsMallocArenaCap_isSetAlikeByTheWrapperAndBothImages() throws IOException {
+        List<String> environment = systemdUnit(DEPLOY.resolve("systemd/chute.service")).get("Environment");
+        assertThat(environment).as("Environment= of the unit").contains("MALLOC_ARENA_MAX=2");
+        assertThat(Files.readString(Path.of("Dockerfile.jvm"))).containsPattern("(?m)^ENV MALLOC_ARENA_MAX=2$");
+        assertThat(Files.readString(Path.of("Dockerfile.native"))).containsPattern("(?m)^ENV MALLOC_ARENA_MAX=2$");
+        assertThat(Files.readString(DEPLOY.resolve("bin/chute"))).contains("MALLOC_ARENA_MAX=\"${MALLOC_ARENA_MAX:-2}\"")
+                .contains("export MALLOC_ARENA_MAX");
+    }
+
+    @Test
     void systemdAnalyzeVerify_acceptsTheUnit_andWouldReportABrokenOne(@TempDir Path tmp) throws Exception {
         Path tool = Path.of("/usr/bin/systemd-analyze");
         Path unit = DEPLOY.resolve("systemd/chute.service").toAbsolutePath();

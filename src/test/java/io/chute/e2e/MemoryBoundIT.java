@@ -54,6 +54,17 @@ class MemoryBoundIT {
         return m.group(1).trim().split("\\s+");
     }
 
+    /** The systemd unit's {@code Environment=NAME=VALUE} lines (MALLOC_ARENA_MAX). */
+    static java.util.Map<String, String> productionEnvironment() throws IOException {
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        Matcher m = Pattern.compile("(?m)^Environment=([A-Za-z_][A-Za-z0-9_]*)=(\\S*)$")
+                .matcher(Files.readString(Path.of("deploy/systemd/chute.service")));
+        while (m.find()) {
+            env.put(m.group(1), m.group(2));
+        }
+        return env;
+    }
+
     @Test
     void aFileSixTimesTheHeap_andABacklogBeyondEveryBound_stayWithin256MiB_andNoWaitingFileIsTouched() throws Exception {
         // chutetest.memory-extra-jvm: extra JVM options for experiments (appended, so they override)
@@ -86,7 +97,8 @@ class MemoryBoundIT {
                         - {name: big, path: "%s", bucket: chute-mem, quiet-period: 1s, after-upload: delete}
                         - {name: backlog, path: "%s", bucket: no-such-bucket, quiet-period: 1s}
                     """.formatted(tmp.resolve("state"), s3.endpoint(), s3.accessKey(), s3.secretKey(), big, backlog));
-            try (DaemonProcess daemon = DaemonProcess.startAsShipped(config, tmp.resolve("daemon.log"), flags)) {
+            try (DaemonProcess daemon = DaemonProcess.startAsShipped(config, tmp.resolve("daemon.log"),
+                    productionEnvironment(), flags)) {
                 // started (and its management interface about to open) before the metrics are polled: on a loaded
                 // host the start with the production heap can take longer than DaemonProcess.get's 30 s
                 daemon.awaitLog("Chute started", Duration.ofMinutes(3));

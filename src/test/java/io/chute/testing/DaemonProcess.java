@@ -63,7 +63,13 @@ public final class DaemonProcess implements AutoCloseable {
      * tests that measure the application under exactly the JVM flags it ships with.
      */
     public static DaemonProcess startAsShipped(Path config, Path log, String... jvmOptions) throws IOException {
-        return start(config, log, java.util.Map.of(), List.of(), jvmOptions);
+        return startAsShipped(config, log, java.util.Map.of(), jvmOptions);
+    }
+
+    /** As {@link #startAsShipped(Path, Path, String...)}, with the environment the unit sets (e.g. its malloc arenas). */
+    public static DaemonProcess startAsShipped(Path config, Path log, java.util.Map<String, String> env,
+            String... jvmOptions) throws IOException {
+        return start(config, log, env, List.of(), jvmOptions);
     }
 
     private static DaemonProcess start(Path config, Path log, java.util.Map<String, String> env,
