@@ -50,11 +50,11 @@ class PresignIT {
                     part-size: 5M
                   s3:
                     endpoint: %s
-                    region: us-east-1
+                    region: %s
                     path-style: true
                     access-key-id: %s
                     secret-access-key: %s
-                """.formatted(tmp.resolve("state"), s3.endpoint(), s3.accessKey(), s3.secretKey()));
+                """.formatted(tmp.resolve("state"), s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey()));
         return config;
     }
 
@@ -234,6 +234,46 @@ class PresignIT {
         try (S3Client client = s3.newClient()) {
             assertThat(Files2.sha256(client.getObject(b -> b.bucket(bucket).key("direct/eleven.bin")))).isEqualTo(sha);
         }
+    }
+
+    /**
+     * Ceph RGW 16.2 verifies presigned SigV4 (a signed checksum header left out is refused) but does not check a
+     * part's bytes against its x-amz-checksum-crc32c (docs/compatibility.md): a part corrupted on the way is stored.
+     * The trusted side still catches it: {@code complete --expect-sha256} reads the object back and exits 4.
+     */
+    @Test
+    void presignMultipart_onCephRgw_aCorruptPartIsStoredDespiteItsSignedChecksum_andCompleteCatchesItBySha256()
+            throws Exception {
+        S3Server s3 = SharedS3Servers.get(S3Server.Store.CEPH_RGW);
+        String bucket = SharedS3Servers.freshBucket(s3, "presign-rgw");
+        Path config = config(s3);
+        Path file = tmp.resolve("client/ten.bin");
+        long size = 10 * MIB;
+        String sha = Files2.writeRandom(file, size, 11);
+        String target = "s3://" + bucket + "/ten.bin";
+        Path checksums = Files.writeString(tmp.resolve("client/ten.crc32c"),
+                crc32c(slice(file, 0, 5 * MIB)) + "\n" + crc32c(slice(file, 5 * MIB, 5 * MIB)) + "\n");
+        CliProcess multipart = chute(config, "presign", "multipart", target, "--size", Long.toString(size),
+                "--checksum-algorithm", "CRC32C", "--part-checksums", checksums.toString());
+        assertThat(multipart.exitValue()).as(multipart.transcript()).isZero();
+        JsonNode plan = JSON.readTree(multipart.stdout());
+        JsonNode first = plan.get("parts").get(0);
+        JsonNode second = plan.get("parts").get(1);
+
+        HttpResponse<String> unsigned = put(second.get("url").asText(), new byte[1024]);
+        assertThat(unsigned.statusCode()).as("the signed header left out: %s", unsigned.body()).isEqualTo(403);
+        assertThat(put(first, slice(file, 0, 5 * MIB)).statusCode()).isEqualTo(200);
+        byte[] corrupted = slice(file, 5 * MIB, 5 * MIB);
+        corrupted[4242] ^= 0x01;
+        HttpResponse<String> stored = put(second, corrupted);
+        assertThat(stored.statusCode()).as("RGW 16.2 does not check the part's CRC32C: %s", stored.body())
+                .isEqualTo(200);
+
+        CliProcess complete = chute(config, "presign", "complete", target, "--upload-id",
+                plan.get("uploadId").asText(), "--expect-size", Long.toString(size), "--expect-sha256", sha);
+
+        assertThat(complete.exitValue()).as(complete.transcript()).isEqualTo(PresignCommand.EXIT_VERIFICATION_FAILED);
+        assertThat(complete.stderr()).contains("SHA-256 of the stored object is").contains("expected " + sha);
     }
 
     @Test
