@@ -175,6 +175,15 @@ class PresignIT {
                 java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
+    /** What the client hands the trusted side: the CRC32C of each 5 MiB part of its file, one per line. */
+    private Path partChecksums(Path file, long size) throws IOException {
+        StringBuilder sums = new StringBuilder("# CRC32C of each 5 MiB part\n");
+        for (long offset = 0; offset < size; offset += 5 * MIB) {
+            sums.append(crc32c(slice(file, offset, Math.min(5 * MIB, size - offset)))).append('\n');
+        }
+        return Files.writeString(file.resolveSibling(file.getFileName() + ".crc32c"), sums);
+    }
+
     private static HttpResponse<String> put(JsonNode signed, byte[] body) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(signed.get("url").asText()))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofMinutes(1));
@@ -193,12 +202,7 @@ class PresignIT {
         long size = 11 * MIB + 7;
         String sha = Files2.writeRandom(file, size, 9);
         String target = "s3://" + bucket + "/direct/eleven.bin";
-        // The client computes its parts' checksums and hands them to the trusted side
-        StringBuilder sums = new StringBuilder("# CRC32C of each 5 MiB part\n");
-        for (long offset = 0; offset < size; offset += 5 * MIB) {
-            sums.append(crc32c(slice(file, offset, Math.min(5 * MIB, size - offset)))).append('\n');
-        }
-        Path checksums = Files.writeString(tmp.resolve("client/eleven.crc32c"), sums);
+        Path checksums = partChecksums(file, size);
 
         CliProcess multipart = chute(config, "presign", "multipart", target, "--size", Long.toString(size),
                 "--checksum-algorithm", "CRC32C", "--part-checksums", checksums.toString());
@@ -251,8 +255,7 @@ class PresignIT {
         long size = 10 * MIB;
         String sha = Files2.writeRandom(file, size, 11);
         String target = "s3://" + bucket + "/ten.bin";
-        Path checksums = Files.writeString(tmp.resolve("client/ten.crc32c"),
-                crc32c(slice(file, 0, 5 * MIB)) + "\n" + crc32c(slice(file, 5 * MIB, 5 * MIB)) + "\n");
+        Path checksums = partChecksums(file, size);
         CliProcess multipart = chute(config, "presign", "multipart", target, "--size", Long.toString(size),
                 "--checksum-algorithm", "CRC32C", "--part-checksums", checksums.toString());
         assertThat(multipart.exitValue()).as(multipart.transcript()).isZero();
