@@ -70,8 +70,8 @@ public class Pipeline implements DaemonView {
         rescanner = Executors.newSingleThreadExecutor(ChuteThreads.named("chute-rescan-", s.fatal));
         ticker = Executors.newSingleThreadScheduledExecutor(ChuteThreads.named("chute-stability-", s.fatal));
         s.pool.start();
-        ticker.scheduleWithFixedDelay(ChuteThreads.guarded("stability tick", () -> tick(s), s.fatal), 0,
-                config.watch().stabilityTick().toMillis(), TimeUnit.MILLISECONDS);
+        new StabilityTicker(ticker, config.watch().stabilityTick(), () -> tick(s), s.gate, Clock.systemUTC(),
+                turn -> ChuteThreads.guarded("stability tick", turn, s.fatal)).start();
         s.watcher.start();
         watcherThread = ChuteThreads.named("chute-watcher", s.fatal).newThread(s.watcher);
         watcherThread.setName("chute-watcher");

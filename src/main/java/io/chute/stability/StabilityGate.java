@@ -12,23 +12,29 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
  * Holds each seen file until it is stable, measured on Chute's own clock (an old mtime on a freshly copied file
- * does not make it stable early):
+ * does not make it stable early). The file's identity (size, mtime, file key) is read when it is tracked and
+ * again at every look; a look that finds another identity restarts the wait:
  * <ul>
- * <li>quiet-period mode: its identity (size, mtime, file key) stayed unchanged for the rule's quiet period;</li>
- * <li>marker mode: its marker ({@code x.done}) exists and its identity was unchanged between two ticks;</li>
+ * <li>quiet-period mode: its identity stayed unchanged for the rule's quiet period, from the look that last saw
+ *     it change (or from tracking) to a look at least a quiet period later;</li>
+ * <li>marker mode: its marker ({@code x.done}) exists and its identity was unchanged since the previous look;</li>
  * <li>rename mode ({@code stability: rename}, the operator's declaration that writers rename finished files
- *     into place): at the first tick that reads its identity, or, once it was seen changing, when its identity
- *     was unchanged between two ticks.</li>
+ *     into place): at the first tick that looks at it, or, once it was seen changing, when its identity
+ *     was unchanged since the previous look.</li>
  * </ul>
+ * Looks happen at every {@link #tick} (all tracked files, for changes and overdue reports) and, for quiet-period
+ * files, at {@link #tickDue} when their quiet period ends ({@link #nextDue}), so a file is handed over when its
+ * quiet period ends rather than at the next tick after that.
  * A file still not stable after the rule's max-stabilize is reported once (log, listener) and kept tracked.
  * <p>
  * {@link #seen} may be called from any thread; {@link #tick} from one thread at a time (the gate's scheduler).
@@ -63,6 +69,8 @@ public final class StabilityGate {
     private final Sink sink;
     private final Listener listener;
     private final Map<Path, Tracked> tracked = new ConcurrentHashMap<>();
+    /** Quiet-period files by the end of their quiet period; at most one entry per file (guarded by itself). */
+    private final PriorityQueue<Tracked> due = new PriorityQueue<>((a, b) -> a.dueAt.compareTo(b.dueAt));
     private final int capacity;
     private final Consumer<FileSeen> dropped;
 
@@ -72,11 +80,25 @@ public final class StabilityGate {
         volatile FileIdentity identity;
         volatile Instant unchangedSince;
         volatile boolean reportedOverdue;
+        /** Whether a tick has looked at it (rename mode's "first look"). */
+        volatile boolean ticked;
+        /** When it was put in {@link #due}: the queue's order; fixed while it is queued. */
+        Instant dueAt;
+        boolean queued;
 
-        Tracked(FileSeen seen, Instant now) {
+        Tracked(FileSeen seen, Instant now, FileIdentity identity) {
             this.seen = seen;
             this.firstSeen = now;
             this.unchangedSince = now;
+            this.identity = identity;
+        }
+
+        boolean waitsForQuietPeriod() {
+            return seen.rule().marker().isEmpty() && !seen.rule().trustsVisibleFiles();
+        }
+
+        Instant quietUntil() {
+            return unchangedSince.plus(seen.rule().quietPeriod());
         }
     }
 
@@ -116,8 +138,69 @@ public final class StabilityGate {
         if (tracked.size() >= capacity) {
             return false;
         }
-        tracked.computeIfAbsent(file.path(), p -> new Tracked(file, clock.instant()));
+        tracked.computeIfAbsent(file.path(), p -> {
+            Tracked t = new Tracked(file, clock.instant(), identityOrNull(p));
+            schedule(t);
+            return t;
+        });
         return true;
+    }
+
+    /** The identity now, or null when it cannot be read (the next look decides: gone, special or unreadable). */
+    private static FileIdentity identityOrNull(Path path) {
+        try {
+            return FileIdentity.of(path);
+        } catch (IOException notNow) {
+            return null;
+        }
+    }
+
+    /** Queues a quiet-period file for a look when its quiet period ends (unless it is queued already). */
+    private void schedule(Tracked t) {
+        if (!t.waitsForQuietPeriod()) {
+            return;
+        }
+        synchronized (due) {
+            if (!t.queued) {
+                t.dueAt = t.quietUntil();
+                t.queued = true;
+                due.add(t);
+            }
+        }
+    }
+
+    /** When the earliest quiet period of a tracked file ends: the moment to call {@link #tickDue}. */
+    public Optional<Instant> nextDue() {
+        synchronized (due) {
+            Tracked first = due.peek();
+            return first == null ? Optional.empty() : Optional.of(first.dueAt);
+        }
+    }
+
+    /**
+     * Looks at the quiet-period files whose quiet period has ended and hands over those still unchanged; a file
+     * that changed meanwhile waits a new quiet period. Called from the same thread as {@link #tick}.
+     */
+    public void tickDue() {
+        Instant now = clock.instant();
+        List<Tracked> ended = new java.util.ArrayList<>();
+        synchronized (due) {
+            while (!due.isEmpty() && !due.peek().dueAt.isAfter(now)) {
+                Tracked t = due.poll();
+                t.queued = false;
+                ended.add(t);
+            }
+        }
+        for (Tracked t : ended) {
+            if (tracked.get(t.seen.path()) != t) {
+                continue; // handed over or dropped since
+            }
+            if (t.quietUntil().isAfter(now)) {
+                schedule(t); // it changed after it was queued: its quiet period ends later
+            } else {
+                look(t, now, false);
+            }
+        }
     }
 
     /** Whether the gate could take many more files (under half full): the moment to rescan backlogged rules. */
@@ -128,38 +211,50 @@ public final class StabilityGate {
     /** Re-examines every tracked file and hands over those that are stable. */
     public void tick() {
         Instant now = clock.instant();
-        for (Iterator<Tracked> it = tracked.values().iterator(); it.hasNext(); ) {
-            Tracked t = it.next();
-            DropRule rule = t.seen.rule();
-            FileIdentity current;
-            try {
-                current = FileIdentity.of(t.seen.path());
-            } catch (NoSuchFileException | FileIdentity.NotRegularFileException gone) {
-                it.remove();
-                dropped.accept(t.seen);
-                continue;
-            } catch (IOException e) {
-                LOG.debugf("rule=%s path=%s not readable yet: %s", rule.name(), t.seen.path(), e);
-                continue;
+        for (Tracked t : tracked.values()) {
+            look(t, now, true);
+        }
+    }
+
+    /** One look at a tracked file: forgets it when gone, hands it over when stable, else keeps it. */
+    private void look(Tracked t, Instant now, boolean fromTick) {
+        DropRule rule = t.seen.rule();
+        FileIdentity current;
+        try {
+            current = FileIdentity.of(t.seen.path());
+        } catch (NoSuchFileException | FileIdentity.NotRegularFileException gone) {
+            forget(t);
+            return;
+        } catch (IOException e) {
+            LOG.debugf("rule=%s path=%s not readable yet: %s", rule.name(), t.seen.path(), e);
+            return;
+        }
+        boolean firstLook = fromTick && !t.ticked;
+        if (fromTick) {
+            t.ticked = true;
+        }
+        boolean changed = !current.equals(t.identity);
+        if (changed) {
+            t.identity = current;
+            t.unchangedSince = now;
+            schedule(t);
+        }
+        if ((!changed || (firstLook && rule.trustsVisibleFiles())) && ready(t, now)) {
+            if (!CandidateFilter.admits(rule, t.seen.path())) {
+                forget(t); // replaced by a link or special file since it was seen
+                return;
             }
-            boolean firstLook = t.identity == null;
-            boolean changed = !current.equals(t.identity);
-            if (changed) {
-                t.identity = current;
-                t.unchangedSince = now;
+            if (sink.test(new StableFile(rule, t.seen.path(), current, t.firstSeen))) {
+                tracked.remove(t.seen.path(), t);
+                return;
             }
-            if ((!changed || (firstLook && rule.trustsVisibleFiles())) && ready(t, now)) {
-                if (!CandidateFilter.admits(rule, t.seen.path())) {
-                    it.remove(); // replaced by a link or special file since it was seen
-                    dropped.accept(t.seen);
-                    continue;
-                }
-                if (sink.test(new StableFile(rule, t.seen.path(), current, t.firstSeen))) {
-                    it.remove();
-                    continue;
-                }
-            }
-            reportIfOverdue(t, now);
+        }
+        reportIfOverdue(t, now);
+    }
+
+    private void forget(Tracked t) {
+        if (tracked.remove(t.seen.path(), t)) {
+            dropped.accept(t.seen);
         }
     }
 

@@ -247,4 +247,67 @@ class StabilityGateTest {
         assertThat(handedOver).extracting(StableFile::path).containsExactly(file);
         assertThat(handedOver.get(0).identity().sizeInBytes()).isEqualTo(2);
     }
+
+    @Test
+    void aQuietPeriodFile_isDueWhenItsQuietPeriodFromTrackingEnds_andHandedOverByTheDueLookAlone() throws Exception {
+        Instant tracked = now;
+        Path file = Files.writeString(folder.resolve("whole.bin"), "complete");
+        gate.track(new FileSeen(rule(Duration.ofSeconds(5)), file));
+        assertThat(gate.nextDue()).contains(tracked.plusSeconds(5));
+
+        now = tracked.plusMillis(4999);
+        gate.tickDue();
+        assertThat(handedOver).as("a millisecond early").isEmpty();
+
+        now = tracked.plusSeconds(5);
+        gate.tickDue();
+        assertThat(handedOver).extracting(StableFile::path).containsExactly(file);
+        assertThat(gate.trackedCount()).isZero();
+    }
+
+    @Test
+    void aFileThatChangedBeforeItsDueLook_isNotHandedOver_andIsDueAQuietPeriodAfterThatLook() throws Exception {
+        Instant tracked = now;
+        Path file = Files.writeString(folder.resolve("still-writing.bin"), "a");
+        gate.track(new FileSeen(rule(Duration.ofSeconds(5)), file));
+        Files.writeString(file, "ab");
+
+        now = tracked.plusSeconds(5);
+        gate.tickDue();
+        assertThat(handedOver).isEmpty();
+        assertThat(gate.nextDue()).contains(tracked.plusSeconds(10));
+
+        now = tracked.plusSeconds(10);
+        gate.tickDue();
+        assertThat(handedOver).singleElement().extracting(f -> f.identity().sizeInBytes()).isEqualTo(2L);
+    }
+
+    @Test
+    void aChangeSeenByATick_movesTheDueLookToAQuietPeriodAfterThatTick() throws Exception {
+        Instant tracked = now;
+        Path file = Files.writeString(folder.resolve("grows.dat"), "a");
+        gate.track(new FileSeen(rule(Duration.ofSeconds(5)), file));
+        Files.writeString(file, "abc");
+        advance(Duration.ofSeconds(2)); // the tick sees the change
+
+        now = tracked.plusSeconds(5);
+        gate.tickDue(); // the first due look finds the quiet period restarted and waits
+        assertThat(handedOver).isEmpty();
+        assertThat(gate.nextDue()).contains(tracked.plusSeconds(7));
+
+        now = tracked.plusSeconds(7);
+        gate.tickDue();
+        assertThat(handedOver).hasSize(1);
+    }
+
+    @Test
+    void markerAndRenameRules_haveNoDueLook_theirFilesAreDecidedByTicks() throws Exception {
+        TestRules marker = TestRules.in(folder);
+        marker.marker = ".ready";
+        gate.track(new FileSeen(marker.build(), Files.writeString(folder.resolve("m.bin"), "m")));
+        gate.track(new FileSeen(renameRule(), Files.writeString(folder.resolve("r.bin"), "r")));
+
+        assertThat(gate.nextDue()).isEmpty();
+        assertThat(gate.trackedCount()).isEqualTo(2);
+    }
 }
