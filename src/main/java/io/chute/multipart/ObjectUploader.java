@@ -192,27 +192,34 @@ public final class ObjectUploader {
     /** Uploads and verifies; {@code resume} continues a checkpointed multipart upload. */
     public ObjectProof upload(ObjectRequest request, UploadJournal journal, Optional<ResumePoint> resume)
             throws IOException, InterruptedException {
+        long size = request.identity().sizeInBytes();
+        if (resume.isEmpty() && !usesMultipart(size) && size <= PartDigest.WHOLE_BODY_MAX_BYTES) {
+            // A body that fits the digest buffer is read once, with the file's identity checked before the open
+            // and after the read, and sent from memory: the bytes sent are the bytes checksummed
+            PartDigest.Whole whole = request.source().read(request.file(), request.identity(),
+                    channel -> PartDigest.ofWhole(channel, (int) size, needsMd5(request)));
+            return putObject(request, whole.digest(), whole, null);
+        }
         try (FileChannel channel = request.source().open(request.file(), request.identity())) {
-            if (resume.isEmpty() && !usesMultipart(request.identity().sizeInBytes())) {
-                return putObject(request, channel);
+            if (resume.isEmpty() && !usesMultipart(size)) {
+                // a larger one is read again from the file while it is sent
+                PartDigest digest = PartDigest.of(channel, 0, size, needsMd5(request));
+                ensureUnchanged(request);
+                return putObject(request, digest, null, channel);
             }
             return multipart(request, channel, journal, resume);
         }
     }
 
-    private ObjectProof putObject(ObjectRequest request, FileChannel channel) throws IOException, InterruptedException {
+    /** One PutObject of {@code whole}'s bytes, else of the file's bytes read from {@code channel} while sent. */
+    private ObjectProof putObject(ObjectRequest request, PartDigest digest, PartDigest.Whole whole, FileChannel channel)
+            throws IOException, InterruptedException {
         if (stopping) {
             throw new InterruptedException("shutting down");
         }
         long size = request.identity().sizeInBytes();
         listener.planned(new TransferListener.Plan(request.file(), request.bucket(), request.key(), null, size,
                 1, 0, 0));
-        // A body that fits the digest buffer is read once and sent from memory: the bytes sent are the bytes
-        // checksummed; a larger one is read again from the file while it is sent
-        PartDigest.Whole whole = size <= PartDigest.WHOLE_BODY_MAX_BYTES
-                ? PartDigest.ofWhole(channel, (int) size, needsMd5(request)) : null;
-        PartDigest digest = whole != null ? whole.digest() : PartDigest.of(channel, 0, size, needsMd5(request));
-        ensureUnchanged(request);
         PutObjectRequest put = request.options().applyTo(PutObjectRequest.builder())
                 .bucket(request.bucket()).key(request.key()).contentLength(size)
                 .checksumCRC32C(digest.crc32cBase64()).contentMD5(digest.md5Base64())
@@ -228,8 +235,7 @@ public final class ObjectUploader {
                 if (!NoOverwrite.isPreconditionFailed(e)) {
                     throw e;
                 }
-                Optional<ObjectProof> stored = noOverwrite.afterRefused(request, channel,
-                        PartPlan.of(size, configuredPartSizeInBytes, maxParts), "PutObject");
+                Optional<ObjectProof> stored = afterRefused(request, channel, size);
                 if (stored.isPresent()) {
                     return stored.get();
                 }
@@ -246,6 +252,18 @@ public final class ObjectUploader {
                     response.checksumCRC32C(), ObjectProof.PUT_RESPONSE_CRC32C);
         }
         return verifier.verify(request, List.of(digest), false, null);
+    }
+
+    /** A PutObject refused with 412: the stored object settles it if it is this file (read through the folder). */
+    private Optional<ObjectProof> afterRefused(ObjectRequest request, FileChannel channel, long size)
+            throws IOException {
+        PartPlan plan = PartPlan.of(size, configuredPartSizeInBytes, maxParts);
+        if (channel != null) {
+            return noOverwrite.afterRefused(request, channel, plan, "PutObject");
+        }
+        try (FileChannel reopened = request.source().open(request.file(), request.identity())) {
+            return noOverwrite.afterRefused(request, reopened, plan, "PutObject");
+        }
     }
 
     private ObjectProof multipart(ObjectRequest request, FileChannel channel, UploadJournal journal,

@@ -115,12 +115,41 @@ public final class SourceFolder {
             expectKey(file, t.attrs, expected);
             FileChannel channel = channelOf(dir, name, root, file);
             try {
-                expectKey(file, attributes(dir, name), expected);
+                expectKey(file, attributes(dir, name, root), expected);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
             }
             return channel;
+        });
+    }
+
+    /** Reads an open source (see {@link #read}). */
+    public interface ChannelReader<T> {
+        T read(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Opens {@code file} as {@link #open} does, lets {@code reader} read it, and then checks once more, through
+     * the same held directory, that the name still holds a file with {@code expected} (identity checked before
+     * the open and after the read: what was read is the file found stable, unchanged while it was read). One
+     * walk where an open and a later {@link #check} would take two; the channel is closed on return.
+     */
+    public <T> T read(Path file, FileIdentity expected, ChannelReader<T> reader) throws IOException {
+        return within(file, (dir, name, root) -> {
+            Target t = resolve(dir, name, root, file);
+            if (t.redirected != null) {
+                return t.redirected.read(t.redirectedFile, expected, reader);
+            }
+            if (!t.attrs.isRegularFile()) {
+                throw new FileIdentity.NotRegularFileException(file);
+            }
+            expectKey(file, t.attrs, expected);
+            try (FileChannel channel = channelOf(dir, name, root, file)) {
+                T result = reader.read(channel);
+                expectKey(file, attributes(dir, name, root), expected);
+                return result;
+            }
         });
     }
 

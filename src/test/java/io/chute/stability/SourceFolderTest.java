@@ -32,7 +32,7 @@ class SourceFolderTest {
         Files.writeString(outside.resolve("a.txt"), "outside secret");
     }
 
-    private static String read(FileChannel channel) throws Exception {
+    private static String read(FileChannel channel) throws java.io.IOException {
         ByteBuffer buffer = ByteBuffer.allocate(100);
         channel.read(buffer, 0);
         return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
@@ -69,6 +69,51 @@ class SourceFolderTest {
         // even with no identity to compare (the key that came with the outside file), nothing is followed
         FileIdentity outsideKey = FileIdentity.of(outside.resolve("a.txt"));
         assertThatThrownBy(() -> folder.open(file, outsideKey)).isInstanceOf(SourceFolder.RefusedException.class);
+    }
+
+    @Test
+    void read_givesTheReaderTheInsideFile_andReturnsWhatItRead() throws Exception {
+        Path file = Files.writeString(Files.createDirectories(drop.resolve("sub")).resolve("a.txt"), "inside");
+        SourceFolder folder = new SourceFolder(drop, false);
+
+        assertThat(folder.read(file, FileIdentity.of(file), SourceFolderTest::read)).isEqualTo("inside");
+    }
+
+    @Test
+    void read_refusesIdentityChanged_whenTheFileIsWrittenWhileItIsRead() throws Exception {
+        Path file = Files.writeString(drop.resolve("a.txt"), "first version");
+        FileIdentity key = FileIdentity.of(file);
+        SourceFolder folder = new SourceFolder(drop, false);
+
+        assertThatThrownBy(() -> folder.read(file, key, channel -> {
+            String seen = read(channel);
+            Files.writeString(file, "a longer second version"); // the writer was not done after all
+            return seen;
+        })).isInstanceOfSatisfying(SourceFolder.RefusedException.class,
+                e -> assertThat(e.reason()).isEqualTo(SourceFolder.Refusal.IDENTITY_CHANGED));
+    }
+
+    @Test
+    void read_refusesBeforeTheReaderRuns_whenTheNameHoldsAnotherFileOrASubFolderBecameALink() throws Exception {
+        Path file = Files.writeString(Files.createDirectories(drop.resolve("sub")).resolve("a.txt"), "inside");
+        FileIdentity key = FileIdentity.of(file);
+        SourceFolder folder = new SourceFolder(drop, false);
+        java.util.concurrent.atomic.AtomicInteger readerRuns = new java.util.concurrent.atomic.AtomicInteger();
+        SourceFolder.ChannelReader<String> reader = channel -> {
+            readerRuns.incrementAndGet();
+            return read(channel);
+        };
+        Files.move(Files.writeString(drop.resolve("sub").resolve("b.tmp"), "replacement"), file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        assertThatThrownBy(() -> folder.read(file, key, reader)).isInstanceOfSatisfying(
+                SourceFolder.RefusedException.class,
+                e -> assertThat(e.reason()).isEqualTo(SourceFolder.Refusal.IDENTITY_CHANGED));
+        swapSubForLink();
+        assertThatThrownBy(() -> folder.read(file, FileIdentity.of(outside.resolve("a.txt")), reader))
+                .isInstanceOfSatisfying(SourceFolder.RefusedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(SourceFolder.Refusal.OUTSIDE_ROOT));
+        assertThat(readerRuns).hasValue(0);
     }
 
     @Test
