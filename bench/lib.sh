@@ -48,6 +48,7 @@ cleanup() {
   done
   mkdir -p "$WORK/logs"
   for f in "$WORK"/servers/*/server.log; do [ -f "$f" ] && cp "$f" "$WORK/logs/$(basename "$(dirname "$f")").log"; done
+  [ -n "${SERVER_DATA_DIR:-}" ] && rm -rf "$SERVER_DATA_DIR"
   rm -rf "$WORK/data" "$WORK/servers" "$WORK/drop" "$WORK/staging" "$WORK/ceiling" "$WORK/notes.txt.queued" 2>/dev/null || true
   if [ "$KEEP" = 0 ]; then rm -f "$WORK"/big-*.bin; fi
 }
@@ -73,7 +74,7 @@ ensure_prereqs() {
     fi
   fi
   AWS_BIN=${AWS_BIN:-$(command -v aws)}
-  JAR="$REPO/target/quarkus-app/quarkus-run.jar"
+  JAR=${CHUTE_JAR:-"$REPO/target/quarkus-app/quarkus-run.jar"}   # CHUTE_JAR: another build (A/B runs)
   S3PROXY_JAR="$REPO/target/s3-servers/s3proxy.jar"
   S3MOCK_JAR="$REPO/target/s3-servers/s3mock.jar"
 }
@@ -133,7 +134,14 @@ start_server() { # kind
   local kind=$1 port dir
   port=$(free_port)
   dir="$WORK/servers/$kind"
-  mkdir -p "$dir/data"
+  mkdir -p "$dir"
+  # SERVER_DATA_DIR: where the store keeps its objects (default: beside its log); a link from $dir/data
+  if [ -n "${SERVER_DATA_DIR:-}" ]; then
+    rm -rf "$dir/data" "$SERVER_DATA_DIR/$kind"
+    mkdir -p "$SERVER_DATA_DIR/$kind" && ln -s "$SERVER_DATA_DIR/$kind" "$dir/data"
+  else
+    mkdir -p "$dir/data"
+  fi
   # The test suite's server flags, but a 1 GiB heap instead of 256m: S3Proxy 4.1.0 reads some part bodies
   # (aws CLI's chunked uploads) whole into its heap (InputStream.readNBytes in S3ProxyHandler.doHandle), and
   # with 256m it answers 16 concurrent 16 MB parts with OutOfMemoryError -> 500 InternalError.

@@ -17,7 +17,8 @@
 #   SMALL_TOOLS ("chute aws-default rclone"), CHUTE_WARMUP_SETS (unrecorded small-file drops per daemon before the
 #   measured ones, 5), QUEUED_N (files for --queued, default 100000), QUEUED_HISTO=1
 #   (keep a heap class histogram and, with CHUTE_EXTRA_OPTS=-XX:NativeMemoryTracking=summary, a native memory
-#   summary of the queued daemon in bench/work/).
+#   summary of the queued daemon in bench/work/), CHUTE_JAR (another build's quarkus-run.jar, e.g. a copy of
+#   target/quarkus-app made before a change), SERVER_DATA_DIR (where the S3 servers keep their objects).
 # See bench/README.md. Everything listens on 127.0.0.1 only. Results: stdout and bench/results/<date>.md.
 set -Eeuo pipefail
 

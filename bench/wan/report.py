@@ -177,7 +177,7 @@ for case in ("small", "one"):
     print()
 
 print("`first request after start`: from the drop (Chute: `mv` into the drop folder) or the process start (peers) to the "
-      "first request of the run read by the proxy: Chute's detection latency (quiet period + stability tick), the peers' "
+      "first request of the run read by the proxy: Chute's detection latency (the quiet period, then noticing it ended), the peers' "
       "start-up. `requests`: HTTP requests of the run (their target names the run's keys; \"failed\": 5xx answers or "
       "connections closed before the answer), `with 100-continue`: of those, "
       "sent with `Expect: 100-continue` (the body waits one more round trip). `median request ms`: request head read by "
@@ -190,8 +190,8 @@ print("`first request after start`: from the drop (Chute: `mv` into the drop fol
 if chute_rows:
     print("## Where Chute's time goes (medians over the runs)\n")
     print("| case | path | drop → verified s | drop → first request s | first request → last response s | last response → source deleted s "
-          "| rate over first → last | store assembling the object s |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| rate over first → last | store assembling the object s | rate over first → last without the assembly |")
+    print("|---|---|---|---|---|---|---|---|---|")
     assembly = collections.defaultdict(list)
     for p, name, ms in rows(os.path.join(work, "assembly.tsv")):
         if name.startswith("file-wan-"):
@@ -201,10 +201,16 @@ if chute_rows:
         nbytes = next(s for s in samples[(case, p, "chute")] if s)["bytes"]
         rate_s = f"{nfiles / wire_s:.0f} files/s" if case == "small" else f"{nbytes / 1e6 / wire_s:.1f} MB/s"
         asm = f"{statistics.median(assembly[p]):.1f}" if case == "one" and assembly[p] else ""
+        transfer = ""
+        if asm:
+            transfer_s = wire_s - statistics.median(assembly[p])
+            transfer = f"{nbytes / 1e6 / transfer_s:.1f} MB/s"
+            if rate:
+                transfer += f" ({100 * nbytes / transfer_s / rate:.1f} % of link)"
         print(f"| {case} | {label(rtt, rate)} | {m:.2f} | {statistics.median(w['first'] for w in ws):.2f} | {wire_s:.2f} "
-              f"| {statistics.median(w['tail'] for w in ws):.2f} | {rate_s} | {asm} |")
+              f"| {statistics.median(w['tail'] for w in ws):.2f} | {rate_s} | {asm} | {transfer} |")
     print("\nThe assembly time is Chute's DEBUG line for CompleteMultipartUpload (S3Proxy copies the parts into one file; "
-          "every multipart client waits for it, inside `first request → last response`).\n")
+          "every multipart client waits for it, inside `first request → last response`; the last column takes its median out).\n")
 
 print("## Proxy totals per path (whole profile: warm-up, all tools and runs)\n")
 print("| path | connections opened | peak open | requests | peak in flight | 100 Continue answers | MB up | MB down | connections not parsed as HTTP |")

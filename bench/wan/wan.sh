@@ -8,7 +8,9 @@
 #   (1 GiB; --quick 128 MiB), WAN_PROFILES ("0:0 40:125M 80:25M", rtt_ms:rate in bytes/s, 0 = no cap),
 #   WAN_WINDOW (4MiB, per connection and direction), WAN_TOOLS ("chute aws-default rclone-default rclone-tuned"),
 #   WAN_CASES ("small one"), WAN_WARMUP_N (100 small files for the warm-up drop), CHUTE_QUIET_PERIOD (500ms),
-#   CHUTE_EXTRA_OPTS, SERVER_XMX, AWS_BIN.
+#   CHUTE_EXTRA_OPTS, SERVER_XMX, AWS_BIN, WAN_STORE_DIR (where S3Proxy keeps the objects: /dev/shm/chute-bench-store
+#   when /dev/shm has room for four big files, else beside its log; "disk" forces the latter).
+# The big file's object is deleted after each run (the store's directory would otherwise fill memory on tmpfs).
 # Results: stdout and bench/results/<timestamp>-wan.md. Scratch: bench/work/wan/ (proxy events and stats).
 
 RESULTS="$RESULTS_DIR/$STAMP-wan.md"
@@ -24,6 +26,15 @@ WAN_CASES=${WAN_CASES:-"small one"}
 WAN_WARMUP_N=${WAN_WARMUP_N:-100}
 KEEP_OBJECTS=1                     # small-file objects stay (unique prefixes); S3Proxy's directory goes at exit
 WAN_SERVER=s3proxy
+# The store's disk is not what this mode measures: S3Proxy's filesystem backend copies every part into the object
+# after CompleteMultipartUpload, and on the host's disk that copy took 0.8 to 3.3 s for 1 GiB from run to run
+# (write-back), more than the differences between clients. On tmpfs it is a memory copy, the same for every tool.
+if [ -z "${WAN_STORE_DIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
+    && [ "$(df -B1 --output=avail /dev/shm | tail -1)" -gt $((4 * FILE_BYTES)) ]; then
+  WAN_STORE_DIR=/dev/shm/chute-bench-store
+fi
+[ "${WAN_STORE_DIR:-}" = disk ] && WAN_STORE_DIR=
+[ -n "${WAN_STORE_DIR:-}" ] && SERVER_DATA_DIR=$WAN_STORE_DIR
 
 bench_init
 ensure_prereqs
@@ -96,6 +107,7 @@ run_one() { # case profile tool run
   record "$c" "$p" "$tool" "$run" "$res" "$bytes"
   [ -f "$WORK/window.txt" ] && read -r w0 w1 < "$WORK/window.txt"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$p" "$tool" "$run" "$w0" "$w1" "$frag" >> "$WINDOWS"
+  [ "$c" = one ] && delete_object "$WAN_SERVER" "$frag"
 }
 
 # ================================================================= run
@@ -145,7 +157,7 @@ done
   echo "# Chute WAN benchmark $STAMP"
   echo
   echo "Command: \`bench/run.sh $*\` (runs per tool: $RUNS). Host: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr); client, proxy and server share the cores."
-  echo "Path: \`bench/wan/WanProxy.java\` between every client and S3Proxy (filesystem backend, shipped defaults, SigV4 verified), per profile: RTT (half each way, plus one RTT for each new connection's handshake), one link per direction shared by all connections at the rate (token bucket without burst), at most $WAN_WINDOW unacknowledged per connection and direction. No loss, no slow start."
+  echo "Path: \`bench/wan/WanProxy.java\` between every client and S3Proxy (filesystem backend$([ -n "${WAN_STORE_DIR:-}" ] && echo " on tmpfs ($WAN_STORE_DIR)" || echo " on the host's disk"), shipped defaults, SigV4 verified), per profile: RTT (half each way, plus one RTT for each new connection's handshake), one link per direction shared by all connections at the rate (token bucket without burst), at most $WAN_WINDOW unacknowledged per connection and direction. No loss, no slow start."
   echo "Chute: \`$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')\`$(cd "$REPO" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo ' (+uncommitted changes)'), JVM flags \`${CHUTE_JVM_FLAGS[*]}\`, chute.upload.* defaults, quiet-period $CHUTE_QUIET_PERIOD (included in drop→verified); one fresh daemon per profile, warmed by a 64 MiB drop and $WAN_WARMUP_N small files. ${CHUTE_EXTRA_OPTS:+Extra: \`$CHUTE_EXTRA_OPTS\`.}"
   echo "Peers: $("$AWS_BIN" --version 2>&1 | head -1 | cut -d' ' -f1) (\`aws s3 cp\`, defaults: 10 requests, 8 MB parts), $(rclone version 2>/dev/null | head -1) (\`rclone copy\`/\`copyto\` with \`--s3-no-check-bucket\`; rclone-default: 4 transfers, 4 × 5 MiB parts per file; rclone-tuned: \`--transfers 16 --s3-upload-concurrency 16\`)."
   echo "Data: $SMALL_N files × $SMALL_BYTES B and one file of $FILE_BYTES B, random bytes, page-cached. MB = 10^6 bytes."
