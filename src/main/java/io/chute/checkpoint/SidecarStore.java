@@ -220,30 +220,50 @@ public final class SidecarStore {
      * @throws CorruptSidecarException for a sidecar of this installation whose journal is damaged
      */
     public Optional<Checkpoint> load(Path file) throws IOException {
+        return lookup(file, true).checkpoint();
+    }
+
+    /** What a lookup found: the file's checkpoint, and whether a file that is not Chute's holds its sidecar's name. */
+    public record Lookup(Optional<Checkpoint> checkpoint, boolean nameOccupied) {
+    }
+
+    /**
+     * As {@link #load}, also telling whether the sidecar's name is occupied by a file that is not Chute's (one
+     * inspection of it instead of two). {@code sweepTemps}: also remove Chute's leftover temp files of the
+     * sidecar, which takes a listing of its folder; a file sent with one PutObject never writes a sidecar, so
+     * its caller skips that listing (per file a listing of the whole drop folder): a temp left by a crash while
+     * the file was multipart-sized stays until the file is multipart-sized again (hidden, never uploaded).
+     */
+    public Lookup lookup(Path file, boolean sweepTemps) throws IOException {
         Path primary = sidecarOf(file);
-        removeInterruptedWrites(primary);
+        if (sweepTemps) {
+            removeInterruptedWrites(primary);
+        }
         Inspection inspection = inspect(primary);
         if (inspection.trust() == Trust.OURS) {
-            return Optional.of(decode(primary));
+            return new Lookup(Optional.of(decode(primary)), false);
         }
-        if (inspection.trust() == Trust.FOREIGN) {
+        boolean occupied = inspection.trust() == Trust.FOREIGN;
+        if (occupied) {
             warnOccupied(file, primary, inspection, displacedOf(file));
         }
         Optional<Path> displaced = displacedOf(file);
         if (displaced.isEmpty()) {
-            return Optional.empty();
+            return new Lookup(Optional.empty(), occupied);
         }
-        if (!removeInterruptedWrites(displaced.get())) {
-            return Optional.empty(); // no folder there, so no displaced checkpoint either
+        boolean folderThere = sweepTemps ? removeInterruptedWrites(displaced.get())
+                : isDirectoryNoFollow(displaced.get().getParent());
+        if (!folderThere) {
+            return new Lookup(Optional.empty(), occupied); // no folder there, so no displaced checkpoint either
         }
         Inspection there = inspect(displaced.get());
         if (there.trust() == Trust.ABSENT) {
-            return Optional.empty();
+            return new Lookup(Optional.empty(), occupied);
         }
         if (there.trust() == Trust.FOREIGN) {
             throw new CorruptSidecarException("displaced checkpoint " + displaced.get() + " is " + there.why());
         }
-        return Optional.of(decode(displaced.get()));
+        return new Lookup(Optional.of(decode(displaced.get())), occupied);
     }
 
     private Checkpoint decode(Path sidecar) throws IOException {
@@ -265,10 +285,20 @@ public final class SidecarStore {
         }
     }
 
+    /**
+     * Whether {@code dir} is a directory itself (not a link to one). {@code java.io.File} answers "nothing there"
+     * without an exception (NIO's stat on Java 17 throws a NoSuchFileException with a stack trace, once per file
+     * for a displaced folder that does not exist); a link to a directory passes that test and is refused by the
+     * no-follow one.
+     */
+    private static boolean isDirectoryNoFollow(Path dir) {
+        return dir != null && dir.toFile().isDirectory() && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS);
+    }
+
     /** Removes Chute's own leftover temp files of {@code sidecar}; false when its folder is not a directory. */
     private boolean removeInterruptedWrites(Path sidecar) throws IOException {
         Path dir = sidecar.getParent();
-        if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (!isDirectoryNoFollow(dir)) {
             return false;
         }
         // A plain name filter, not a glob: the name comes from the drop folder, and glob syntax in it ("[", "{")

@@ -43,8 +43,12 @@ public final class ReceiptStore {
 
     /** The receipt for this file if its identity is unchanged since it was uploaded. */
     public Optional<Receipt> find(String rule, Path file, FileIdentity identity) {
+        Path receipt = pathOf(rule, file);
+        if (!receipt.toFile().isFile()) {
+            return Optional.empty(); // the usual case, asked without an exception (NIO's read would throw one)
+        }
         try {
-            Receipt r = JSON.readValue(Files.readAllBytes(pathOf(rule, file)), Receipt.class);
+            Receipt r = JSON.readValue(Files.readAllBytes(receipt), Receipt.class);
             boolean same = r.size() == identity.sizeInBytes() && r.mtimeMillis() == identity.mtimeMillis()
                     && r.fileKey().equals(identity.fileKey()) && r.path().equals(file.toString());
             return same ? Optional.of(r) : Optional.empty();

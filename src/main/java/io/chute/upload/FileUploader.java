@@ -295,16 +295,18 @@ public final class FileUploader implements Uploader {
      * MiB) and endpoint; otherwise cleans it up.
      */
     private Optional<Checkpoint> usableCheckpoint(StableFile file, String sample) throws IOException {
-        Optional<Checkpoint> loaded;
+        SidecarStore.Lookup found;
         try {
-            loaded = sidecars.load(file.path());
+            // a file sent with one PutObject never writes a sidecar: no sweep of its folder for leftover temps
+            found = sidecars.lookup(file.path(), engine.usesMultipart(file.identity().sizeInBytes()));
         } catch (CorruptSidecarException e) {
             sidecars.moveAsideCorrupt(file.path(), e.getMessage());
             abortLedgered(file, "its checkpoint is corrupt");
             return Optional.empty();
         }
+        Optional<Checkpoint> loaded = found.checkpoint();
         if (loaded.isEmpty()) {
-            if (sidecars.sidecarNameOccupied(file.path())) {
+            if (found.nameOccupied()) {
                 abortLedgered(file, "its sidecar name is taken by a file that is not Chute's");
             }
             return loaded;

@@ -67,8 +67,10 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
 
             @Override
             public WatchKey register(WatchService service, Path dir) throws IOException {
+                // No ENTRY_DELETE: a name that went needs nothing, and each uploaded and deleted file would cost
+                // the watcher a wake-up and a failing stat (a deleted directory invalidates its key regardless)
                 return dir.register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                        StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+                        StandardWatchEventKinds.ENTRY_MODIFY);
             }
         };
     }

@@ -70,6 +70,26 @@ class SidecarStoreTest {
         assertThat(users).hasContent("a user's notes");
     }
 
+    @Test
+    void lookupWithoutTheSweep_findsCheckpointsAndForeignNamesAlike_butLeavesTempsToTheSweepingLookup() throws Exception {
+        SidecarStore store = new SidecarStore(KEY, Clock.systemUTC(), null, tmp.resolve("state/displaced"));
+        Path journaled = Files.createFile(tmp.resolve("journaled.bin"));
+        journal(store, journaled, 2);
+        Path occupied = Files.createFile(tmp.resolve("occupied.bin"));
+        Files.writeString(store.sidecarOf(occupied), "a user's file under the sidecar's name");
+        Path withTemp = Files.createFile(tmp.resolve("with-temp.bin"));
+        Path temp = Files.createFile(store.newTempFor(store.sidecarOf(withTemp)));
+
+        assertThat(store.lookup(journaled, false).checkpoint().orElseThrow().parts()).containsOnlyKeys(1, 2);
+        assertThat(store.lookup(occupied, false)).isEqualTo(new SidecarStore.Lookup(java.util.Optional.empty(), true));
+        assertThat(store.lookup(withTemp, false)).isEqualTo(new SidecarStore.Lookup(java.util.Optional.empty(), false));
+        assertThat(temp).as("no listing of the folder without the sweep").exists();
+
+        assertThat(store.lookup(withTemp, true).checkpoint()).isEmpty();
+        assertThat(temp).doesNotExist();
+        assertThat(store.sidecarOf(occupied)).hasContent("a user's file under the sidecar's name");
+    }
+
     /** The file's name is matched literally (glob syntax in it made the temp-file lookup throw or widen); it journals. */
     @Test
     void load_ofAFileWhoseNameHoldsGlobSyntax_findsOnlyItsOwnTemps() throws Exception {
