@@ -404,7 +404,9 @@ public final class SidecarStore {
             Files.deleteIfExists(displaced.get());
         }
         Path sidecar = sidecarOf(file);
-        if (inspect(sidecar).trust() == Trust.OURS) {
+        // java.io.File's "nothing there" (absent, a dangling link, unreadable) is never one of Chute's sidecars,
+        // and comes without the NoSuchFileException that inspecting an absent name costs (once per small file)
+        if (sidecar.toFile().exists() && inspect(sidecar).trust() == Trust.OURS) {
             Files.deleteIfExists(sidecar);
         }
     }

@@ -44,6 +44,9 @@ public final class ObjectKeyResolver {
 
     /** The rule's metadata with placeholders in the values expanded as in {@link #resolve}. */
     public static Map<String, String> metadata(DropRule rule, Path relative, Instant time, String hostname) {
+        if (rule.metadata().isEmpty()) {
+            return Map.of();
+        }
         Map<String, String> values = placeholders(rule, relative, time, hostname);
         Map<String, String> resolved = new LinkedHashMap<>();
         rule.metadata().forEach((name, template) -> resolved.put(name, expand(template, values)));
@@ -80,11 +83,19 @@ public final class ObjectKeyResolver {
                 "stem", dot > 0 ? name.substring(0, dot) : name,
                 "ext", dot > 0 ? name.substring(dot + 1) : "",
                 "rule", rule.name(),
-                "yyyy", String.format("%04d", utc.getYear()),
-                "MM", String.format("%02d", utc.getMonthValue()),
-                "dd", String.format("%02d", utc.getDayOfMonth()),
-                "HH", String.format("%02d", utc.getHour()),
+                "yyyy", zeroPadded(utc.getYear(), 4),
+                "MM", zeroPadded(utc.getMonthValue(), 2),
+                "dd", zeroPadded(utc.getDayOfMonth(), 2),
+                "HH", zeroPadded(utc.getHour(), 2),
                 "hostname", Normalizer.normalize(hostname, Normalizer.Form.NFC));
+    }
+
+    /** {@code value} with leading zeros to {@code width} digits, as {@code %0<width>d} (String.format costs more than the rest of a key). */
+    static String zeroPadded(int value, int width) {
+        String digits = Long.toString(Math.abs((long) value));
+        String sign = value < 0 ? "-" : "";
+        int pad = width - sign.length() - digits.length();
+        return pad > 0 ? sign + "0".repeat(pad) + digits : sign + digits;
     }
 
     /**

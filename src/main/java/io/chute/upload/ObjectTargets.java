@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns a rule's target options into the {@link ObjectOptions} of one file: metadata placeholders expanded,
@@ -93,6 +94,27 @@ public final class ObjectTargets {
 
     /** The media type of a file name, or null when unknown (the object then gets application/octet-stream). */
     static String contentTypeOf(String fileName) {
+        int dot = fileName.lastIndexOf('.');
+        if (dot < 0 || fileName.indexOf('#') >= 0 || fileName.indexOf('?') >= 0) {
+            return guessContentType(fileName); // the JDK's table reads more of such names than the extension
+        }
+        String extension = fileName.substring(dot).toLowerCase(Locale.ROOT);
+        if (extension.length() > MAX_CACHED_EXTENSION || TYPE_BY_EXTENSION.size() >= MAX_CACHED_EXTENSIONS) {
+            return guessContentType(fileName);
+        }
+        // The JDK's guess for a name like this depends on its extension only; its table is a synchronized
+        // Hashtable that all upload threads would otherwise queue on once per file
+        return TYPE_BY_EXTENSION.computeIfAbsent(extension, e -> Optional.ofNullable(guessContentType(fileName)))
+                .orElse(null);
+    }
+
+    private static final int MAX_CACHED_EXTENSION = 16;
+    private static final int MAX_CACHED_EXTENSIONS = 1024;
+    private static final Map<String, Optional<String>> TYPE_BY_EXTENSION =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The JDK's guess from the name, else Chute's own table of types the JDK does not know; not cached. */
+    static String guessContentType(String fileName) {
         String guessed = URLConnection.guessContentTypeFromName(fileName);
         if (guessed != null) {
             return guessed;

@@ -146,4 +146,33 @@ class ObjectKeyResolverTest {
         assertThat(ObjectKeyResolver.plainName(Path.of(Normalizer.normalize("café", Normalizer.Form.NFD)))).isFalse();
         assertThat(ObjectKeyResolver.plainName(Path.of("a\uFFFDb"))).isFalse();
     }
+
+    @Test
+    void zeroPadded_writesWhatPercentZeroDWould() {
+        for (int value : new int[] {0, 7, 10, 99, 100, 999, 2026, 12345, -3, -12345, Integer.MIN_VALUE}) {
+            for (int width : new int[] {2, 4}) {
+                assertThat(ObjectKeyResolver.zeroPadded(value, width)).as(value + " in " + width)
+                        .isEqualTo(String.format("%0" + width + "d", value));
+            }
+        }
+    }
+
+    @Test
+    void aRuleWithoutMetadata_getsNoneWhateverTheFile() {
+        assertThat(ObjectKeyResolver.metadata(rule("", "{path}"), Path.of("a.bin"), T, HOST)).isEmpty();
+    }
+
+    @Test
+    void contentTypeOf_answersAsTheUncachedGuessForEveryNameShape_alsoWhenAskedAgain() {
+        String[] names = {"a.html", "b.HTML", "c.Txt", "d.tar.gz", "e.json", "f.JSON", "g.parquet", "h.unknownext",
+                "README", ".profile", "x#y.html", "q?.png", "z.png#frag", "a." + "x".repeat(40)};
+        for (int round = 0; round < 2; round++) {
+            for (String name : names) {
+                assertThat(ObjectTargets.contentTypeOf(name)).as(name + " (round " + round + ")")
+                        .isEqualTo(ObjectTargets.guessContentType(name));
+            }
+        }
+        assertThat(ObjectTargets.contentTypeOf("b.HTML")).isEqualTo("text/html");
+        assertThat(ObjectTargets.contentTypeOf("g.parquet")).isNotNull().isEqualTo(ObjectTargets.contentTypeOf("Z.PARQUET"));
+    }
 }
