@@ -28,7 +28,8 @@ final class StabilityTicker {
     private final StabilityGate gate;
     private final Clock clock;
     private final Runnable guardedTurn;
-    private Instant nextSweep;
+    /** On the monotonic clock: a step of the wall clock neither stalls the sweeps nor runs them back to back. */
+    private long nextSweepNanos;
 
     /**
      * @param sweep the full tick (the gate's and the caller's own periodic work)
@@ -47,14 +48,14 @@ final class StabilityTicker {
 
     /** Starts with a sweep now. */
     void start() {
-        nextSweep = clock.instant();
+        nextSweepNanos = System.nanoTime();
         wakeIn(Duration.ZERO);
     }
 
     private void turn() {
-        Instant now = clock.instant();
-        if (!now.isBefore(nextSweep)) {
-            nextSweep = now.plus(sweepEvery);
+        long now = System.nanoTime();
+        if (now - nextSweepNanos >= 0) {
+            nextSweepNanos = now + sweepEvery.toNanos();
             sweep.run();
         } else {
             gate.tickDue();
@@ -66,8 +67,10 @@ final class StabilityTicker {
         try {
             guardedTurn.run();
         } finally {
-            Instant wake = gate.nextDue().filter(d -> d.isBefore(nextSweep)).orElse(nextSweep);
-            Duration in = Duration.between(clock.instant(), wake);
+            Duration toSweep = Duration.ofNanos(nextSweepNanos - System.nanoTime());
+            Instant now = clock.instant();
+            Duration in = gate.nextDue().map(due -> Duration.between(now, due)).filter(d -> d.compareTo(toSweep) < 0)
+                    .orElse(toSweep);
             wakeIn(in.compareTo(MIN_WAKE) < 0 ? MIN_WAKE : in);
         }
     }

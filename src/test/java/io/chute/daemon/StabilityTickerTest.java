@@ -74,4 +74,36 @@ class StabilityTickerTest {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> sweeps.get() >= 3);
     }
+
+    @Test
+    void theWallClockSteppingBackAnHour_doesNotStallTheSweeps() {
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> wall =
+                new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
+        Clock steppable = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return wall.get();
+            }
+        };
+        StabilityGate gate = new StabilityGate(steppable, f -> true);
+        AtomicInteger sweeps = new AtomicInteger();
+        new StabilityTicker(executor, Duration.ofMillis(20), sweeps::incrementAndGet, gate, steppable, turn -> turn)
+                .start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> sweeps.get() >= 2);
+
+        wall.set(wall.get().minus(Duration.ofHours(1)));
+        int before = sweeps.get();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sweeps.get() >= before + 3);
+    }
 }
