@@ -107,7 +107,7 @@ run_one() { # case profile tool run
   record "$c" "$p" "$tool" "$run" "$res" "$bytes"
   [ -f "$WORK/window.txt" ] && read -r w0 w1 < "$WORK/window.txt"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$p" "$tool" "$run" "$w0" "$w1" "$frag" >> "$WINDOWS"
-  [ "$c" = one ] && delete_object "$WAN_SERVER" "$frag"
+  if [ "$c" = one ]; then delete_object "$WAN_SERVER" "$frag"; fi # (a bare && would end run_one with status 1)
 }
 
 # ================================================================= run
