@@ -3,6 +3,7 @@ package io.chute.daemon;
 import io.chute.config.DropRule;
 import io.chute.stability.StabilityGate;
 import io.chute.stability.StableFile;
+import io.chute.testing.SettableClock;
 import io.chute.testing.TestRules;
 import io.chute.watch.FileSeen;
 import org.junit.jupiter.api.AfterEach;
@@ -77,31 +78,14 @@ class StabilityTickerTest {
 
     @Test
     void theWallClockSteppingBackAnHour_doesNotStallTheSweeps() {
-        java.util.concurrent.atomic.AtomicReference<java.time.Instant> wall =
-                new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
-        Clock steppable = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public java.time.Instant instant() {
-                return wall.get();
-            }
-        };
+        SettableClock steppable = new SettableClock(java.time.Instant.now());
         StabilityGate gate = new StabilityGate(steppable, f -> true);
         AtomicInteger sweeps = new AtomicInteger();
         new StabilityTicker(executor, Duration.ofMillis(20), sweeps::incrementAndGet, gate, steppable, turn -> turn)
                 .start();
         await().atMost(Duration.ofSeconds(20)).until(() -> sweeps.get() >= 2);
 
-        wall.set(wall.get().minus(Duration.ofHours(1)));
+        steppable.advance(Duration.ofHours(-1));
         int before = sweeps.get();
 
         await().atMost(Duration.ofSeconds(20)).until(() -> sweeps.get() >= before + 3);

@@ -1,6 +1,7 @@
 package io.chute.stability;
 
 import io.chute.config.DropRule;
+import io.chute.testing.SettableClock;
 import io.chute.testing.TestRules;
 import io.chute.watch.FileSeen;
 import org.junit.jupiter.api.Test;
@@ -11,10 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,23 +27,7 @@ class StabilityGateTest {
     @TempDir
     Path folder;
 
-    private Instant now = Instant.parse("2026-11-23T10:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final SettableClock clock = SettableClock.at("2026-11-23T10:00:00Z");
     private final List<StableFile> handedOver = new ArrayList<>();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final AtomicInteger notStabilizing = new AtomicInteger();
@@ -56,8 +39,14 @@ class StabilityGateTest {
                 }
             });
 
+    /** The ticker's look at the files whose quiet period has ended, at {@code instant}. */
+    private void dueLookAt(Instant instant) {
+        clock.set(instant);
+        gate.tickDue();
+    }
+
     private void advance(Duration d) {
-        now = now.plus(d);
+        clock.advance(d);
         gate.tick();
     }
 
@@ -84,9 +73,9 @@ class StabilityGateTest {
         assertThat(small.hasRoom()).isFalse();
         assertThat(small.track(new FileSeen(rule, folder.resolve("f0")))).as("a tracked file stays tracked").isTrue();
 
-        now = now.plus(Duration.ofSeconds(2));
+        clock.advance(Duration.ofSeconds(2));
         small.tick();
-        now = now.plus(Duration.ofSeconds(2));
+        clock.advance(Duration.ofSeconds(2));
         small.tick();
         assertThat(handedOver).hasSize(4);
         assertThat(small.hasRoom()).isTrue();
@@ -239,7 +228,7 @@ class StabilityGateTest {
         accepting.set(true);
 
         Files.writeString(file, "ab");
-        Files.setLastModifiedTime(file, FileTime.from(now.plusSeconds(1)));
+        Files.setLastModifiedTime(file, FileTime.from(clock.instant().plusSeconds(1)));
         advance(Duration.ofMillis(250));
         assertThat(handedOver).as("seen changing: not handed over on this tick").isEmpty();
 
@@ -250,53 +239,47 @@ class StabilityGateTest {
 
     @Test
     void aQuietPeriodFile_isDueWhenItsQuietPeriodFromTrackingEnds_andHandedOverByTheDueLookAlone() throws Exception {
-        Instant tracked = now;
+        Instant tracked = clock.instant();
         Path file = Files.writeString(folder.resolve("whole.bin"), "complete");
         gate.track(new FileSeen(rule(Duration.ofSeconds(5)), file));
         assertThat(gate.nextDue()).contains(tracked.plusSeconds(5));
 
-        now = tracked.plusMillis(4999);
-        gate.tickDue();
+        dueLookAt(tracked.plusMillis(4999));
         assertThat(handedOver).as("a millisecond early").isEmpty();
 
-        now = tracked.plusSeconds(5);
-        gate.tickDue();
+        dueLookAt(tracked.plusSeconds(5));
         assertThat(handedOver).extracting(StableFile::path).containsExactly(file);
         assertThat(gate.trackedCount()).isZero();
     }
 
     @Test
     void aFileThatChangedBeforeItsDueLook_isNotHandedOver_andIsDueAQuietPeriodAfterThatLook() throws Exception {
-        Instant tracked = now;
+        Instant tracked = clock.instant();
         Path file = Files.writeString(folder.resolve("still-writing.bin"), "a");
         gate.track(new FileSeen(rule(Duration.ofSeconds(5)), file));
         Files.writeString(file, "ab");
 
-        now = tracked.plusSeconds(5);
-        gate.tickDue();
+        dueLookAt(tracked.plusSeconds(5));
         assertThat(handedOver).isEmpty();
         assertThat(gate.nextDue()).contains(tracked.plusSeconds(10));
 
-        now = tracked.plusSeconds(10);
-        gate.tickDue();
+        dueLookAt(tracked.plusSeconds(10));
         assertThat(handedOver).singleElement().extracting(f -> f.identity().sizeInBytes()).isEqualTo(2L);
     }
 
     @Test
     void aChangeSeenByATick_movesTheDueLookToAQuietPeriodAfterThatTick() throws Exception {
-        Instant tracked = now;
+        Instant tracked = clock.instant();
         Path file = Files.writeString(folder.resolve("grows.dat"), "a");
         gate.track(new FileSeen(rule(Duration.ofSeconds(5)), file));
         Files.writeString(file, "abc");
         advance(Duration.ofSeconds(2)); // the tick sees the change
 
-        now = tracked.plusSeconds(5);
-        gate.tickDue(); // the first due look finds the quiet period restarted and waits
+        dueLookAt(tracked.plusSeconds(5)); // the first due look finds the quiet period restarted and waits
         assertThat(handedOver).isEmpty();
         assertThat(gate.nextDue()).contains(tracked.plusSeconds(7));
 
-        now = tracked.plusSeconds(7);
-        gate.tickDue();
+        dueLookAt(tracked.plusSeconds(7));
         assertThat(handedOver).hasSize(1);
     }
 
