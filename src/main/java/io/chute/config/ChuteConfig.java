@@ -45,6 +45,9 @@ public interface ChuteConfig {
     /** Cleanup of this installation's orphaned multipart uploads. */
     Janitor janitor();
 
+    /** The periodic checks behind readiness. */
+    Health health();
+
     /** Drop folders and where their files go. */
     List<Rule> rules();
 
@@ -251,6 +254,15 @@ public interface ChuteConfig {
         /** How often the periodic sweep runs (a sweep also runs at every start). */
         @WithDefault("1h")
         Duration interval();
+    }
+
+    interface Health {
+        /**
+         * How often each rule's bucket is probed (HeadBucket; a paused rule's probe write): what readiness reports
+         * and what ends a rule's pause without an upload.
+         */
+        @WithDefault("30s")
+        Duration bucketProbeInterval();
     }
 
     interface Watch {

@@ -47,6 +47,10 @@ public final class ConfigValidator {
         v.checkS3("chute.s3", S3Connection.of(config.s3()));
         v.checkUpload(config.upload());
         v.positive("chute.watch.max-tracked-files", config.watch().maxTrackedFiles());
+        Duration probeEvery = config.health().bucketProbeInterval();
+        if (probeEvery.compareTo(Duration.ofSeconds(1)) < 0) {
+            v.error("chute.health.bucket-probe-interval", "must be at least 1s, was " + probeEvery.toMillis() + "ms");
+        }
         if (config.daemon() && config.rules().isEmpty()) {
             v.error("chute.rules", "at least one rule is required to run the daemon");
         }

@@ -36,7 +36,8 @@ public class DaemonSchedules {
         pipeline.stages().ifPresent(s -> new StartupChecks(s).sweepOrphans(false));
     }
 
-    @Scheduled(every = "30s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${chute.health.bucket-probe-interval}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void probeBuckets() {
         pipeline.stages().ifPresent(this::probeBuckets);
     }

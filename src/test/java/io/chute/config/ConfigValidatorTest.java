@@ -88,6 +88,15 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void validate_aBucketProbeIntervalUnderASecond_isRefused() throws Exception {
+        Map<String, String> p = validRule();
+        p.put("chute.health.bucket-probe-interval", "0s");
+        assertThat(validate(p)).containsExactly("chute.health.bucket-probe-interval: must be at least 1s, was 0ms");
+        p.put("chute.health.bucket-probe-interval", "2s");
+        assertThat(validate(p)).isEmpty();
+    }
+
+    @Test
     void validate_missingFolder_namesTheRuleProperty() throws Exception {
         Map<String, String> p = validRule();
         p.put("chute.rules[0].path", tmp.resolve("absent").toString());

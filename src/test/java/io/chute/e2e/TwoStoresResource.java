@@ -100,6 +100,7 @@ public class TwoStoresResource implements QuarkusTestResourceLifecycleManager {
         p.put("chute.daemon", "true");
         p.put("chute.state-dir", folder("state").toString());
         p.put("chute.watch.stability-tick", "100ms");
+        p.put("chute.health.bucket-probe-interval", "2s"); // readiness follows a stopped store within seconds
         p.put("chute.s3.endpoint", global.endpoint().toString());
         p.put("chute.s3.region", global.region());
         p.put("chute.s3.path-style", "true");
