@@ -32,8 +32,8 @@ import java.util.Set;
  * use in its place, so the other checks can still run on the rest of the configuration.
  */
 @RegisterForReflection(targets = {ChuteConfig.class, ChuteConfig.S3Settings.class, ChuteConfig.Upload.class,
-        ChuteConfig.Status.class, ChuteConfig.Shutdown.class, ChuteConfig.Janitor.class, ChuteConfig.Watch.class,
-        ChuteConfig.Rule.class, ChuteConfig.S3Override.class}) // its methods and annotations are read at run time
+        ChuteConfig.Status.class, ChuteConfig.Shutdown.class, ChuteConfig.Janitor.class, ChuteConfig.Health.class,
+        ChuteConfig.Watch.class, ChuteConfig.Rule.class, ChuteConfig.S3Override.class}) // its methods and annotations are read at run time
 final class ConversionCheck {
 
     /** An invalid value's property and what stands in for it: its default, or nothing (an optional property). */
