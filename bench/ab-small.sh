@@ -7,8 +7,9 @@
 #   bench/ab-small.sh A_APP_DIR B_APP_DIR     # each a quarkus-app directory (copy target/quarkus-app aside)
 #
 # Knobs: AB_WARMUP (5 drops of SMALL_N per daemon, unrecorded: C2 reaches the request path only after
-# 5,000-15,000 files), AB_DROPS (8 measured drops), AB_RCLONE (3 rclone --transfers 16 runs of the same set, one
-# after each of the first drops, while both daemons idle), SMALL_N (2000), SMALL_BYTES (65536), A_OPTS / B_OPTS
+# 5,000-15,000 files), AB_DROPS (8 measured drops), AB_RCLONE (3 runs of each peer in AB_PEERS on the same set, one
+# after each of the first drops, while both daemons idle), AB_PEERS ("rclone rclone-move": rclone copy and rclone move,
+# Chute's own job, both --transfers 16), SMALL_N (2000), SMALL_BYTES (65536), A_OPTS / B_OPTS
 # (extra JVM options per daemon), AB_JFR=1 (records both daemons over the measured drops, bench/work/ab-[ab].jfr). Prints one line per drop and the medians; the raw lines
 # are kept in bench/work/ab-small.tsv.
 set -euo pipefail
@@ -68,11 +69,13 @@ for ((i = 1; i <= ${AB_DROPS:-8}; i++)); do
     "$ta" "$tb" "$ca" "$cb" "$ja" "$jb" "$(cut -d' ' -f1 /proc/loadavg)" >> "$TSV"
   log "drop $i: CPU ms/file a $(per_file "$ca") b $(per_file "$cb") (wall a ${ta}s b ${tb}s; compiler a ${ja}s b ${jb}s; load $(cut -d' ' -f1 /proc/loadavg))"
   if [ "$i" -le "${AB_RCLONE:-3}" ]; then
-    r=$(peer_small s3proxy rclone "ab$i")
-    [ "$r" != FAIL ] || { echo "rclone failed: $(cat "$NOTES")" >&2; exit 1; }
-    read -r tr _ cr <<< "$r"
-    printf 'rclone\t%d\t%s\t\t%s\t\t%s\n' "$i" "$(per_file "$cr")" "$tr" "$cr" >> "$TSV"
-    log "rclone $i: CPU ms/file $(per_file "$cr") (wall ${tr}s)"
+    for peer in ${AB_PEERS:-rclone rclone-move}; do
+      r=$(peer_small s3proxy "$peer" "ab$i")
+      [ "$r" != FAIL ] || { echo "$peer failed: $(cat "$NOTES")" >&2; exit 1; }
+      read -r tr _ cr <<< "$r"
+      printf '%s\t%d\t%s\t\t%s\t\t%s\n' "$peer" "$i" "$(per_file "$cr")" "$tr" "$cr" >> "$TSV"
+      log "$peer $i: CPU ms/file $(per_file "$cr") (wall ${tr}s)"
+    done
   fi
 done
 if [ "${AB_JFR:-0}" = 1 ]; then
@@ -81,4 +84,6 @@ fi
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "A ($A_APP): median $(awk -F'\t' '$1 == "chute" { print $3 }' "$TSV" | median) ms CPU per file over $(grep -c '^chute' "$TSV") drops"
 echo "B ($B_APP): median $(awk -F'\t' '$1 == "chute" { print $4 }' "$TSV" | median) ms CPU per file over $(grep -c '^chute' "$TSV") drops"
-echo "rclone --transfers 16: median $(awk -F'\t' '$1 == "rclone" { print $3 }' "$TSV" | median) ms CPU per file over $(grep -c '^rclone' "$TSV") runs"
+for peer in ${AB_PEERS:-rclone rclone-move}; do
+  echo "$peer --transfers 16: median $(awk -F'\t' -v p="$peer" '$1 == p { print $3 }' "$TSV" | median) ms CPU per file over $(grep -c "^$peer"$'\t' "$TSV") runs"
+done

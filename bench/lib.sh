@@ -49,6 +49,7 @@ cleanup() {
   mkdir -p "$WORK/logs"
   for f in "$WORK"/servers/*/server.log; do [ -f "$f" ] && cp "$f" "$WORK/logs/$(basename "$(dirname "$f")").log"; done
   [ -n "${SERVER_DATA_DIR:-}" ] && rm -rf "$SERVER_DATA_DIR"
+  [ -n "${RGW_DIR:-}" ] && { "$BENCH_DIR/servers/ceph-rgw.sh" stop "$RGW_DIR" > /dev/null 2>&1 || true; }
   rm -rf "$WORK/data" "$WORK/servers" "$WORK/drop" "$WORK/staging" "$WORK/ceiling" "$WORK/notes.txt.queued" 2>/dev/null || true
   if [ "$KEEP" = 0 ]; then rm -f "$WORK"/big-*.bin; fi
 }
@@ -135,6 +136,7 @@ start_server() { # kind
   port=$(free_port)
   dir="$WORK/servers/$kind"
   mkdir -p "$dir"
+  if [ "$kind" = rgw ]; then start_rgw "$port" "$dir"; return; fi
   # SERVER_DATA_DIR: where the store keeps its objects (default: beside its log); a link from $dir/data
   if [ -n "${SERVER_DATA_DIR:-}" ]; then
     rm -rf "$dir/data" "$SERVER_DATA_DIR/$kind"
@@ -199,7 +201,30 @@ EOF
   log "$kind up at ${ENDPOINT[$kind]} (pid ${SERVER_PID[$kind]}; listening: ${listen:-?})"
   case "$listen" in *'*:'*|*'0.0.0.0:'*|*'[::]:'*) echo "$kind listens beyond loopback: $listen" >&2; exit 1 ;; esac
 }
-delete_object() { s3curl DELETE "${ENDPOINT[$1]}/$BUCKET/$2" -o /dev/null || true; }
+# Ceph RGW (bench/servers/ceph-rgw.sh: one monitor, one memstore OSD, radosgw as shipped). Its S3 user's keys
+# replace KEY_ID and SECRET for every tool, so RGW is the only server of a run (the WAN mode's WAN_SERVER=rgw).
+# SERVER_PID is radosgw's (the OSD's CPU is not in the server-CPU column). Deleted objects' data stays in the
+# OSD's memory until RGW's garbage collection (2 h by default): delete_object runs it at once on RGW.
+start_rgw() { # port dir
+  local out
+  RGW_DIR="$2/cluster"
+  out=$(OWNER_PID=$$ MEMSTORE_BYTES=${RGW_MEMSTORE_BYTES:-$((6 * 1024 * 1024 * 1024))} \
+    "$BENCH_DIR/servers/ceph-rgw.sh" start "$RGW_DIR" "$1") || { echo "rgw did not start" >&2; exit 1; }
+  KEY_ID=$(sed -n 's/^access_key=//p' <<< "$out")
+  SECRET=$(sed -n 's/^secret_key=//p' <<< "$out")
+  ENDPOINT[rgw]=$(sed -n 's/^endpoint=//p' <<< "$out")
+  SERVER_PID[rgw]=$(pgrep -f "radosgw -c $RGW_DIR/ceph.conf" | head -1)
+  local code
+  code=$(s3curl PUT "${ENDPOINT[rgw]}/$BUCKET" -o "$2/create-bucket.txt" -w '%{http_code}' || true)
+  [ "$code" = 200 ] || { echo "creating bucket $BUCKET on rgw failed (HTTP $code): $(cat "$2/create-bucket.txt")" >&2; exit 1; }
+  log "rgw up at ${ENDPOINT[rgw]} (radosgw pid ${SERVER_PID[rgw]}, $(radosgw --version 2>/dev/null | head -1))"
+}
+delete_object() {
+  s3curl DELETE "${ENDPOINT[$1]}/$BUCKET/$2" -o /dev/null || true
+  if [ -n "${RGW_DIR:-}" ]; then
+    radosgw-admin -c "$RGW_DIR/ceph.conf" -n client.admin gc process --include-all > /dev/null 2>&1 || true
+  fi
+}
 head_size() { s3curl HEAD "${ENDPOINT[$1]}/$BUCKET/$2" -I 2>/dev/null | tr -d '\r' | awk -F': ' 'tolower($1)=="content-length" { print $2 }'; }
 
 # ---------------------------------------------------------------- data
@@ -438,6 +463,15 @@ peer_small() { # server tool run
       # shellcheck disable=SC2046 # word splitting of the options is intended
       rclone_env "$s" /usr/bin/time -v -o "$tv" rclone copy $(rclone_opts "$tool" small) --s3-no-check-bucket \
         "$WORK/data/small" "bench:$BUCKET/$prefix" > "$out" 2>&1 || rc=$?
+      ;;
+    rclone-move) # Chute's own job: upload, check, delete the source (hard links of the set, so it stays)
+      rm -rf "$WORK/staging/move-$3"; mkdir -p "$WORK/staging"; cp -al "$WORK/data/small" "$WORK/staging/move-$3"
+      t0=$(now)
+      # shellcheck disable=SC2046 # word splitting of the options is intended
+      rclone_env "$s" /usr/bin/time -v -o "$tv" rclone move $(rclone_opts rclone small) --s3-no-check-bucket \
+        "$WORK/staging/move-$3" "bench:$BUCKET/$prefix" > "$out" 2>&1 || rc=$?
+      [ -z "$(find "$WORK/staging/move-$3" -type f -print -quit)" ] || { rc=99; note "rclone-move left files behind"; }
+      rm -rf "$WORK/staging/move-$3"
       ;;
   esac
   t1=$(now)

@@ -9,7 +9,8 @@
 #   WAN_WINDOW (4MiB, per connection and direction), WAN_TOOLS ("chute aws-default rclone-default rclone-tuned"),
 #   WAN_CASES ("small one"), WAN_WARMUP_N (100 small files for the warm-up drop), CHUTE_QUIET_PERIOD (500ms),
 #   CHUTE_EXTRA_OPTS, SERVER_XMX, AWS_BIN, WAN_STORE_DIR (where S3Proxy keeps the objects: /dev/shm/chute-bench-store
-#   when /dev/shm has room for four big files, else beside its log; "disk" forces the latter).
+#   when /dev/shm has room for four big files, else beside its log; "disk" forces the latter), WAN_SERVER (s3proxy;
+#   rgw: Ceph RGW from bench/servers/ceph-rgw.sh, objects in its OSD's memory, RGW_MEMSTORE_BYTES 6 GiB).
 # The big file's object is deleted after each run (the store's directory would otherwise fill memory on tmpfs).
 # Results: stdout and bench/results/<timestamp>-wan.md. Scratch: bench/work/wan/ (proxy events and stats).
 
@@ -25,7 +26,7 @@ WAN_TOOLS=${WAN_TOOLS:-"chute aws-default rclone-default rclone-tuned"}
 WAN_CASES=${WAN_CASES:-"small one"}
 WAN_WARMUP_N=${WAN_WARMUP_N:-100}
 KEEP_OBJECTS=1                     # small-file objects stay (unique prefixes); S3Proxy's directory goes at exit
-WAN_SERVER=s3proxy
+WAN_SERVER=${WAN_SERVER:-s3proxy} # or rgw: Ceph RGW, whose CompleteMultipartUpload links the parts instead of copying them
 # The store's disk is not what this mode measures: S3Proxy's filesystem backend copies every part into the object
 # after CompleteMultipartUpload, and on the host's disk that copy took 0.8 to 3.3 s for 1 GiB from run to run
 # (write-back), more than the differences between clients. On tmpfs it is a memory copy, the same for every tool.
@@ -34,7 +35,7 @@ if [ -z "${WAN_STORE_DIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
   WAN_STORE_DIR=/dev/shm/chute-bench-store
 fi
 [ "${WAN_STORE_DIR:-}" = disk ] && WAN_STORE_DIR=
-[ -n "${WAN_STORE_DIR:-}" ] && SERVER_DATA_DIR=$WAN_STORE_DIR
+[ -n "${WAN_STORE_DIR:-}" ] && [ "$WAN_SERVER" = s3proxy ] && SERVER_DATA_DIR=$WAN_STORE_DIR
 
 bench_init
 ensure_prereqs
