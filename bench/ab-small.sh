@@ -53,6 +53,7 @@ pair() { # run-name
     remove_prefix s3proxy "chute/small-$s$1/"
   done
 }
+peak_rss() { awk '/VmHWM/ { print $2 }' "/proc/${CHUTE_PID[$1]}/status"; }
 per_file() { awk -v c="$1" -v n="$SMALL_N" 'BEGIN { printf "%.2f", c * 1000 / n }'; }
 
 for ((i = 1; i <= ${AB_WARMUP:-5}; i++)); do
@@ -67,7 +68,7 @@ for ((i = 1; i <= ${AB_DROPS:-8}; i++)); do
   read -r ta ca ja < "$WORK/drop-a.txt"; read -r tb cb jb < "$WORK/drop-b.txt"
   printf 'chute\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$(per_file "$ca")" "$(per_file "$cb")" \
     "$ta" "$tb" "$ca" "$cb" "$ja" "$jb" "$(cut -d' ' -f1 /proc/loadavg)" >> "$TSV"
-  log "drop $i: CPU ms/file a $(per_file "$ca") b $(per_file "$cb") (wall a ${ta}s b ${tb}s; compiler a ${ja}s b ${jb}s; load $(cut -d' ' -f1 /proc/loadavg))"
+  log "drop $i: CPU ms/file a $(per_file "$ca") b $(per_file "$cb") (wall a ${ta}s b ${tb}s; compiler a ${ja}s b ${jb}s; load $(cut -d' ' -f1 /proc/loadavg); peak RSS KiB a $(peak_rss a) b $(peak_rss b))"
   if [ "$i" -le "${AB_RCLONE:-3}" ]; then
     for peer in ${AB_PEERS:-rclone rclone-move}; do
       r=$(peer_small s3proxy "$peer" "ab$i")
@@ -82,6 +83,7 @@ if [ "${AB_JFR:-0}" = 1 ]; then
   for s in a b; do jcmd "${CHUTE_PID[$s]}" JFR.stop name=ab > /dev/null; log "JFR of $s: $WORK/ab-$s.jfr"; done
 fi
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "peak RSS since start: a $(peak_rss a) KiB, b $(peak_rss b) KiB"
 echo "A ($A_APP): median $(awk -F'\t' '$1 == "chute" { print $3 }' "$TSV" | median) ms CPU per file over $(grep -c '^chute' "$TSV") drops"
 echo "B ($B_APP): median $(awk -F'\t' '$1 == "chute" { print $4 }' "$TSV" | median) ms CPU per file over $(grep -c '^chute' "$TSV") drops"
 for peer in ${AB_PEERS:-rclone rclone-move}; do
