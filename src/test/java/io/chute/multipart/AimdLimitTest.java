@@ -1,12 +1,9 @@
 package io.chute.multipart;
 
+import io.chute.testing.SettableClock;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +17,7 @@ class AimdLimitTest {
     private static final long MIB = 1024 * 1024;
     private static final Duration TOOK = Duration.ofMillis(100);
 
-    private final ManualClock clock = new ManualClock();
+    private final SettableClock clock = SettableClock.at("2026-11-23T00:00:00Z");
 
     /** A limit that starts at its maximum and has left slow start (the additive rules under test). */
     private AimdLimit limit(int max) {
@@ -273,29 +270,5 @@ class AimdLimitTest {
         gate.overloaded();
         gate.succeeded(MIB, TOOK);
         assertThat(gate.limit()).isEqualTo(4);
-    }
-
-    /** A clock that moves only when told to. */
-    static final class ManualClock extends Clock {
-        private Instant now = Instant.parse("2026-11-23T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

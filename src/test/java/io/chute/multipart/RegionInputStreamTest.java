@@ -92,7 +92,7 @@ class RegionInputStreamTest {
         return bytes;
     }
 
-    /** Counts the positional reads asked of a real channel; everything else is not used by the stream. */
+    /** A real channel that counts the positional reads asked of it; everything else is passed on as it is. */
     private static final class CountingChannel extends FileChannel {
         private final FileChannel delegate;
         int positionalReads;
@@ -107,21 +107,21 @@ class RegionInputStreamTest {
             return delegate.read(dst, position);
         }
 
-        @Override public int read(ByteBuffer dst) { throw new UnsupportedOperationException(); }
-        @Override public long read(ByteBuffer[] dsts, int offset, int length) { throw new UnsupportedOperationException(); }
-        @Override public int write(ByteBuffer src) { throw new UnsupportedOperationException(); }
-        @Override public long write(ByteBuffer[] srcs, int offset, int length) { throw new UnsupportedOperationException(); }
-        @Override public long position() { throw new UnsupportedOperationException(); }
-        @Override public FileChannel position(long newPosition) { throw new UnsupportedOperationException(); }
+        @Override public int read(ByteBuffer dst) throws IOException { return delegate.read(dst); }
+        @Override public long read(ByteBuffer[] dsts, int offset, int length) throws IOException { return delegate.read(dsts, offset, length); }
+        @Override public int write(ByteBuffer src) throws IOException { return delegate.write(src); }
+        @Override public long write(ByteBuffer[] srcs, int offset, int length) throws IOException { return delegate.write(srcs, offset, length); }
+        @Override public long position() throws IOException { return delegate.position(); }
+        @Override public FileChannel position(long newPosition) throws IOException { delegate.position(newPosition); return this; }
         @Override public long size() throws IOException { return delegate.size(); }
-        @Override public FileChannel truncate(long size) { throw new UnsupportedOperationException(); }
-        @Override public void force(boolean metaData) { throw new UnsupportedOperationException(); }
-        @Override public long transferTo(long position, long count, WritableByteChannel target) { throw new UnsupportedOperationException(); }
-        @Override public long transferFrom(ReadableByteChannel src, long position, long count) { throw new UnsupportedOperationException(); }
-        @Override public int write(ByteBuffer src, long position) { throw new UnsupportedOperationException(); }
-        @Override public MappedByteBuffer map(MapMode mode, long position, long size) { throw new UnsupportedOperationException(); }
-        @Override public FileLock lock(long position, long size, boolean shared) { throw new UnsupportedOperationException(); }
-        @Override public FileLock tryLock(long position, long size, boolean shared) { throw new UnsupportedOperationException(); }
+        @Override public FileChannel truncate(long size) throws IOException { delegate.truncate(size); return this; }
+        @Override public void force(boolean metaData) throws IOException { delegate.force(metaData); }
+        @Override public long transferTo(long position, long count, WritableByteChannel target) throws IOException { return delegate.transferTo(position, count, target); }
+        @Override public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException { return delegate.transferFrom(src, position, count); }
+        @Override public int write(ByteBuffer src, long position) throws IOException { return delegate.write(src, position); }
+        @Override public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException { return delegate.map(mode, position, size); }
+        @Override public FileLock lock(long position, long size, boolean shared) throws IOException { return delegate.lock(position, size, shared); }
+        @Override public FileLock tryLock(long position, long size, boolean shared) throws IOException { return delegate.tryLock(position, size, shared); }
         @Override protected void implCloseChannel() throws IOException { delegate.close(); }
     }
 }

@@ -7,6 +7,7 @@ import io.chute.multipart.ObjectUploader;
 import io.chute.multipart.TransferListener;
 import io.chute.testing.S3Server;
 import io.chute.testing.S3ServerProcess;
+import io.chute.testing.SettableClock;
 import io.chute.testing.SharedS3Servers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -19,9 +20,6 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,26 +41,6 @@ class OrphanJanitorPresignedTest {
     Path tmp;
     ExecutorService parts = Executors.newSingleThreadExecutor();
 
-    /** A clock the test sets. */
-    static final class SetClock extends Clock {
-        Instant now = Instant.parse("2026-12-02T10:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @BeforeAll
     static void startServer() {
         server = SharedS3Servers.get(S3ServerProcess.Kind.S3MOCK);
@@ -83,7 +61,7 @@ class OrphanJanitorPresignedTest {
 
     @Test
     void janitor_leavesAPresignedUploadOpenUntilItsLedgerExpiry_thenAbortsIt() throws Exception {
-        SetClock clock = new SetClock();
+        SettableClock clock = SettableClock.at("2026-12-02T10:00:00Z");
         Path state = tmp.resolve("state");
         UploadLedger ledger = new UploadLedger(state, clock);
         SidecarStore sidecars = new SidecarStore(InstallationKey.loadOrCreate(state), clock);
@@ -92,16 +70,16 @@ class OrphanJanitorPresignedTest {
         OrphanJanitor janitor = new OrphanJanitor(ledger, sidecars, objects, endpointId, path -> false, clock,
                 Duration.ofMinutes(10), () -> { });
         String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key("direct.bin")).uploadId();
-        ledger.presigned(endpointId, bucket, "direct.bin", uploadId, clock.now.plus(Duration.ofHours(3)));
+        ledger.presigned(endpointId, bucket, "direct.bin", uploadId, clock.instant().plus(Duration.ofHours(3)));
 
         assertThat(janitor.sweep(true)).as("startup sweep, before the expiry").isZero();
-        clock.now = clock.now.plus(Duration.ofHours(2)); // far beyond the TTL, still before the expiry
+        clock.advance(Duration.ofHours(2)); // far beyond the TTL, still before the expiry
         assertThat(janitor.sweep(false)).as("periodic sweep, 2 h in").isZero();
         assertThat(janitor.sweep(true)).as("startup sweep, 2 h in").isZero();
         assertThat(openUploadIds()).containsExactly(uploadId);
         assertThat(ledger.open()).extracting(UploadLedger.Entry::uploadId).containsExactly(uploadId);
 
-        clock.now = clock.now.plus(Duration.ofHours(1)).plusSeconds(1);
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
         assertThat(janitor.sweep(false)).as("periodic sweep, just after the expiry").isOne();
         assertThat(openUploadIds()).isEmpty();
         assertThat(ledger.open()).isEmpty();
